@@ -1,0 +1,6 @@
+//! The Ruby DSL of role and environment files, read statically: never executed.
+
+mod lexer;
+mod parser;
+
+pub use parser::{parse, Call, Program, Value, ValueKind};
