@@ -1,0 +1,74 @@
+//! A datagram is newline-separated messages; each is a metric, an event or a service check.
+
+use memchr::memchr;
+
+use crate::{event, metric, service_check, DecodeError, ErrorKind, Limits};
+use crate::{EtsyMulti, Event, Metric, ServiceCheck};
+
+/// One decoded message, borrowing from the datagram.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Message<'a> {
+    /// A metric sample (or packed samples).
+    Metric(Metric<'a>),
+    /// The Etsy statsd multi-metric form `key:1|c:2|ms`.
+    EtsyMulti(EtsyMulti<'a>),
+    /// An event (`_e{…}`).
+    Event(Event<'a>),
+    /// A service check (`_sc|…`).
+    ServiceCheck(ServiceCheck<'a>),
+}
+
+/// Decodes a datagram into its messages. See [`Messages`].
+pub fn decode<'a>(datagram: &'a [u8], limits: &'a Limits) -> Messages<'a> {
+    Messages { buf: datagram, pos: 0, index: 0, limits }
+}
+
+/// Iterator over the messages of a datagram: `Ok` for each valid message, `Err` for each
+/// invalid one, in order. An invalid message never hides a valid neighbour.
+#[derive(Debug, Clone)]
+pub struct Messages<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    index: usize,
+    limits: &'a Limits,
+}
+
+impl<'a> Iterator for Messages<'a> {
+    type Item = Result<Message<'a>, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let rest = self.buf.get(self.pos..).filter(|r| !r.is_empty())?;
+            let start = self.pos;
+            let (len, advance) = match memchr(b'\n', rest) {
+                Some(i) => (i, i + 1),
+                None => (rest.len(), rest.len()),
+            };
+            self.pos += advance;
+            let mut line = &rest[..len];
+            if let Some((b'\r', head)) = line.split_last() {
+                line = head;
+            }
+            if line.is_empty() {
+                continue;
+            }
+            self.index += 1;
+            let index = self.index;
+            return Some(
+                parse_line(line, self.limits)
+                    .map_err(|(at, kind)| DecodeError::new(index, start, at, line, kind)),
+            );
+        }
+    }
+}
+
+fn parse_line<'a>(line: &'a [u8], limits: &Limits) -> Result<Message<'a>, (usize, ErrorKind)> {
+    let s = std::str::from_utf8(line).map_err(|e| (e.valid_up_to(), ErrorKind::InvalidUtf8))?;
+    if s.starts_with("_e{") {
+        event::parse(s, limits)
+    } else if s.starts_with("_sc|") {
+        service_check::parse(s, limits)
+    } else {
+        metric::parse(s, limits)
+    }
+}

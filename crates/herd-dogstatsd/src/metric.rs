@@ -1,0 +1,307 @@
+//! Metric messages: `<name>:<value>[:<value>…]|<type>[|@rate][|#tags][|T<ts>][|c:…][|e:…][|card:…]`.
+
+use memchr::memchr;
+
+use crate::error::Bad;
+use crate::limits::truncate_str;
+use crate::value::{parse_rate, parse_timestamp, parse_value};
+use crate::{tags, ErrorKind, Limits, Origin, Overflow, Tags, Truncation};
+
+/// The six DogStatsD metric types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricType {
+    /// `c`: a count, summed over the flush interval.
+    Count,
+    /// `g`: a gauge, last value wins.
+    Gauge,
+    /// `ms`: a timer, aggregated like a histogram (milliseconds, not converted).
+    Timer,
+    /// `h`: a histogram, aggregated on the host into max, median, avg, count, percentiles.
+    Histogram,
+    /// `s`: a set, counting distinct members.
+    Set,
+    /// `d`: a distribution, aggregated into a sketch.
+    Distribution,
+}
+
+impl MetricType {
+    /// The wire spelling (`c`, `g`, `ms`, `h`, `s`, `d`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Count => "c",
+            Self::Gauge => "g",
+            Self::Timer => "ms",
+            Self::Histogram => "h",
+            Self::Set => "s",
+            Self::Distribution => "d",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, ErrorKind> {
+        Ok(match s {
+            "c" => Self::Count,
+            "g" => Self::Gauge,
+            "ms" => Self::Timer,
+            "h" => Self::Histogram,
+            "s" => Self::Set,
+            "d" => Self::Distribution,
+            _ => return Err(ErrorKind::UnknownType(s.to_owned())),
+        })
+    }
+}
+
+/// The value(s) of a metric. Numeric forms are validated (finite numbers) at decode time.
+#[derive(Debug, Clone, Copy)]
+pub enum Values<'a> {
+    /// One number.
+    One(f64),
+    /// Packed numbers as sent (`1:2::3`, protocol 1.1); empty pieces are skipped as the Agent does.
+    Packed(&'a str),
+    /// Several numbers given by a caller (for encoding).
+    Many(&'a [f64]),
+    /// A set member, kept whole (a `:` inside it belongs to it).
+    Set(&'a str),
+}
+
+impl<'a> Values<'a> {
+    /// The numbers, in order (nothing for a set member).
+    pub fn numbers(&self) -> impl Iterator<Item = f64> + 'a {
+        let (one, packed, many): (Option<f64>, &'a str, &'a [f64]) = match *self {
+            Self::One(v) => (Some(v), "", &[]),
+            Self::Packed(raw) => (None, raw, &[]),
+            Self::Many(vs) => (None, "", vs),
+            Self::Set(_) => (None, "", &[]),
+        };
+        one.into_iter()
+            .chain(packed.split(':').filter(|p| !p.is_empty()).filter_map(|p| parse_value(p).ok()))
+            .chain(many.iter().copied())
+    }
+
+    /// The set member, for a set.
+    pub const fn set_member(&self) -> Option<&'a str> {
+        match *self {
+            Self::Set(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// How many samples these values stand for (a set member is one).
+    pub fn len(&self) -> usize {
+        match self {
+            Self::One(_) | Self::Set(_) => 1,
+            _ => self.numbers().count(),
+        }
+    }
+
+    /// Whether there are no samples (only possible for an empty [`Values::Many`]).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl PartialEq for Values<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.set_member(), other.set_member()) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => self.numbers().eq(other.numbers()),
+            _ => false,
+        }
+    }
+}
+
+/// One metric message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metric<'a> {
+    /// The metric name (non-empty).
+    pub name: &'a str,
+    /// The value or values.
+    pub values: Values<'a>,
+    /// The type.
+    pub kind: MetricType,
+    /// The first value was written with an explicit `+` or `-`: for a gauge, Etsy statsd
+    /// reads that as a delta to the current value (DogStatsD as an absolute value).
+    pub explicit_sign: bool,
+    /// `@rate` as sent; [`Metric::rate`] gives the effective rate.
+    pub sample_rate: Option<f64>,
+    /// The tags.
+    pub tags: Tags<'a>,
+    /// `T` timestamp (seconds): the point bypasses aggregation.
+    pub timestamp: Option<u64>,
+    /// Origin fields.
+    pub origin: Origin<'a>,
+    /// What the decoder's limits cut.
+    pub truncation: Truncation,
+}
+
+impl<'a> Metric<'a> {
+    /// A metric with no optional fields.
+    pub fn new(name: &'a str, kind: MetricType, values: Values<'a>) -> Self {
+        Self {
+            name,
+            values,
+            kind,
+            explicit_sign: false,
+            sample_rate: None,
+            tags: Tags::EMPTY,
+            timestamp: None,
+            origin: Origin::default(),
+            truncation: Truncation::default(),
+        }
+    }
+
+    /// The sample rate, 1 when none was sent.
+    pub fn rate(&self) -> f64 {
+        self.sample_rate.unwrap_or(1.0)
+    }
+}
+
+/// The Etsy statsd form `key:1|c:2|ms|@0.1`: several `value|type[|@rate]` groups for one name.
+///
+/// DogStatsD has no such form (it reads the type `c:2` as unknown); the decoder hands it over as
+/// this distinct shape so the aggregator can honour it or count it as an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EtsyMulti<'a> {
+    /// The name shared by every group.
+    pub name: &'a str,
+    groups: &'a str,
+    /// What the decoder's limits cut (the name only).
+    pub truncation: Truncation,
+}
+
+impl<'a> EtsyMulti<'a> {
+    /// Each group as a metric of its own (validated at decode time).
+    pub fn metrics(&self) -> impl Iterator<Item = Metric<'a>> + 'a {
+        let name = self.name;
+        self.groups.split(':').filter_map(move |g| parse_group(name, g).ok())
+    }
+}
+
+/// Parses one metric line (already known not to be an event or service check).
+pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a>, Bad> {
+    let bytes = s.as_bytes();
+    let pipe = memchr(b'|', bytes);
+    let head_end = pipe.unwrap_or(bytes.len());
+    let colon = memchr(b':', &bytes[..head_end]).ok_or((0, ErrorKind::MissingColon))?;
+    let (name, name_cut) = check_name(&s[..colon], limits)?;
+    let value_str = &s[colon + 1..head_end];
+    let pipe = pipe.ok_or((bytes.len(), ErrorKind::MissingType))?;
+
+    let rest = &s[pipe + 1..];
+    let type_end = memchr(b'|', rest.as_bytes()).unwrap_or(rest.len());
+    let ty = &rest[..type_end];
+    if ty.contains(':') {
+        return parse_etsy_multi(name, name_cut, &s[colon + 1..], colon + 1);
+    }
+    let kind = MetricType::parse(ty).map_err(|e| (pipe + 1, e))?;
+    let values = parse_values(value_str, kind).map_err(|e| (colon + 1, e))?;
+    let mut metric = Metric::new(name, kind, values);
+    metric.explicit_sign =
+        kind != MetricType::Set && matches!(value_str.as_bytes().first(), Some(b'+' | b'-'));
+    metric.truncation.name = name_cut;
+
+    let mut tags_raw = None;
+    if type_end < rest.len() {
+        let mut at = pipe + 1 + type_end + 1;
+        for field in rest[type_end + 1..].split('|') {
+            let bad = |e| (at, e);
+            match field.as_bytes().first() {
+                None => {}
+                Some(b'@') => metric.sample_rate = Some(parse_rate(&field[1..]).map_err(bad)?),
+                Some(b'#') => tags_raw = Some((at + 1, &field[1..])),
+                Some(b'T') => metric.timestamp = Some(parse_timestamp(&field[1..]).map_err(bad)?),
+                Some(_) => {
+                    // Origin fields, or an unknown field, which is skipped as the Agent does.
+                    metric.origin.take(field).map_err(bad)?;
+                }
+            }
+            at += field.len() + 1;
+        }
+    }
+    if let Some((at, raw)) = tags_raw {
+        let (tags, count_cut, len_cut) = tags::check(raw, limits).map_err(|e| (at, e))?;
+        metric.tags = tags;
+        metric.truncation.tag_count = count_cut;
+        metric.truncation.tag_len = len_cut;
+    }
+    Ok(crate::Message::Metric(metric))
+}
+
+/// Applies the name limit.
+pub(crate) fn check_name<'a>(name: &'a str, limits: &Limits) -> Result<(&'a str, bool), Bad> {
+    if name.is_empty() {
+        return Err((0, ErrorKind::EmptyName));
+    }
+    if name.len() <= limits.max_name_len {
+        return Ok((name, false));
+    }
+    match limits.overflow {
+        Overflow::Reject => {
+            Err((0, ErrorKind::NameTooLong { len: name.len(), max: limits.max_name_len }))
+        }
+        Overflow::Truncate => Ok((truncate_str(name, limits.max_name_len), true)),
+    }
+}
+
+fn parse_values(s: &str, kind: MetricType) -> Result<Values<'_>, ErrorKind> {
+    if s.is_empty() {
+        return Err(ErrorKind::EmptyValue);
+    }
+    if kind == MetricType::Set {
+        return Ok(Values::Set(s));
+    }
+    if memchr(b':', s.as_bytes()).is_none() {
+        return parse_value(s).map(Values::One);
+    }
+    let mut count = 0usize;
+    let mut first = 0.0;
+    for piece in s.split(':').filter(|p| !p.is_empty()) {
+        let v = parse_value(piece)?;
+        if count == 0 {
+            first = v;
+        }
+        count += 1;
+    }
+    match count {
+        0 => Err(ErrorKind::EmptyValue),
+        1 => Ok(Values::One(first)),
+        _ => Ok(Values::Packed(s)),
+    }
+}
+
+/// One Etsy group: `value|type[|@rate]` (further fields are ignored, as Etsy statsd does).
+fn parse_group<'a>(name: &'a str, group: &'a str) -> Result<Metric<'a>, ErrorKind> {
+    let mut fields = group.split('|');
+    let value = fields.next().unwrap_or("");
+    let kind = MetricType::parse(fields.next().ok_or(ErrorKind::MissingType)?)?;
+    let values = parse_values(value, kind)?;
+    let mut metric = Metric::new(name, kind, values);
+    metric.explicit_sign =
+        kind != MetricType::Set && matches!(value.as_bytes().first(), Some(b'+' | b'-'));
+    for field in fields {
+        if let Some(rate) = field.strip_prefix('@') {
+            metric.sample_rate = Some(parse_rate(rate)?);
+        }
+    }
+    Ok(metric)
+}
+
+fn parse_etsy_multi<'a>(
+    name: &'a str,
+    name_cut: bool,
+    groups: &'a str,
+    groups_at: usize,
+) -> Result<crate::Message<'a>, Bad> {
+    let mut at = groups_at;
+    for group in groups.split(':') {
+        parse_group(name, group).map_err(|e| (at, e))?;
+        at += group.len() + 1;
+    }
+    let truncation = Truncation { name: name_cut, ..Truncation::default() };
+    Ok(crate::Message::EtsyMulti(EtsyMulti { name, groups, truncation }))
+}
+
+impl EtsyMulti<'_> {
+    pub(crate) fn groups_wire(&self) -> &str {
+        self.groups
+    }
+}

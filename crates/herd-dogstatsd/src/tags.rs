@@ -1,0 +1,100 @@
+//! Tag lists, borrowed from the datagram.
+
+use crate::limits::truncate_str;
+
+/// The tags of a message: `key:value` or bare `value` entries, in the order sent.
+///
+/// Borrows the raw `#a,b:c` section; iteration skips empty entries and cuts each tag to the
+/// decoder's tag length limit. Two tag lists are equal when they iterate to the same tags.
+#[derive(Debug, Clone, Copy)]
+pub struct Tags<'a> {
+    raw: &'a str,
+    max_len: u32,
+}
+
+impl<'a> Tags<'a> {
+    /// No tags.
+    pub const EMPTY: Tags<'static> = Tags { raw: "", max_len: u32::MAX };
+
+    /// Tags from their wire form, comma-separated and without the leading `#`.
+    pub const fn from_wire(raw: &'a str) -> Self {
+        Self { raw, max_len: u32::MAX }
+    }
+
+    pub(crate) const fn with_max_len(raw: &'a str, max_len: u32) -> Self {
+        Self { raw, max_len }
+    }
+
+    /// The raw comma-separated section (before any per-tag truncation).
+    pub const fn as_wire(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Iterates the tags.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let max = self.max_len as usize;
+        self.raw.split(',').filter(|t| !t.is_empty()).map(move |t| truncate_str(t, max))
+    }
+
+    /// Number of (non-empty) tags.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are no tags.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl Default for Tags<'_> {
+    fn default() -> Self {
+        Tags::EMPTY
+    }
+}
+
+impl Eq for Tags<'_> {}
+
+impl PartialEq for Tags<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+/// Checks a raw tag section against the limits: returns the (possibly shortened) raw section
+/// and what was truncated, or the first limit broken when the policy is to reject.
+pub(crate) fn check<'a>(
+    raw: &'a str,
+    limits: &crate::Limits,
+) -> Result<(Tags<'a>, bool, bool), crate::ErrorKind> {
+    let max_tag = limits.max_tag_len.min(u32::MAX as usize);
+    let mut count = 0usize;
+    let mut long = false;
+    let mut kept = raw.len();
+    let mut start = 0usize;
+    for piece in raw.split(',') {
+        let end = start + piece.len();
+        if !piece.is_empty() {
+            if count == limits.max_tags {
+                if limits.overflow == crate::Overflow::Reject {
+                    return Err(crate::ErrorKind::TooManyTags { max: limits.max_tags });
+                }
+                kept = start.saturating_sub(1);
+                break;
+            }
+            count += 1;
+            if piece.len() > max_tag {
+                if limits.overflow == crate::Overflow::Reject {
+                    return Err(crate::ErrorKind::TagTooLong {
+                        len: piece.len(),
+                        max: limits.max_tag_len,
+                    });
+                }
+                long = true;
+            }
+        }
+        start = end + 1;
+    }
+    let too_many = kept < raw.len();
+    Ok((Tags::with_max_len(&raw[..kept], max_tag as u32), too_many, long))
+}

@@ -1,0 +1,103 @@
+//! Number parsing for values, sample rates and timestamps.
+
+use crate::ErrorKind;
+
+/// Parses a sample value: an integer or float as Go's `ParseFloat` takes it, finite.
+///
+/// Plain integers of up to 15 digits (the common case) take a fast path that is exact.
+pub(crate) fn parse_value(s: &str) -> Result<f64, ErrorKind> {
+    if let Some(v) = parse_small_int(s.as_bytes()) {
+        return Ok(v);
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(ErrorKind::NonFiniteValue(s.to_owned())),
+        Err(_) => Err(ErrorKind::InvalidValue(s.to_owned())),
+    }
+}
+
+/// `[+-]?[0-9]{1,15}` as an exact `f64`, or `None` to take the general path.
+#[inline]
+fn parse_small_int(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        let v = d.wrapping_sub(b'0');
+        if v > 9 {
+            return None;
+        }
+        n = n * 10 + i64::from(v);
+    }
+    let v = n as f64;
+    Some(if neg { -v } else { v })
+}
+
+/// Parses a sample rate: finite, greater than 0, at most 1.
+pub(crate) fn parse_rate(s: &str) -> Result<f64, ErrorKind> {
+    match s.parse::<f64>() {
+        Ok(r) if r > 0.0 && r <= 1.0 => Ok(r),
+        _ => Err(ErrorKind::InvalidSampleRate(s.to_owned())),
+    }
+}
+
+/// Parses a `T` timestamp: whole seconds, at least 1.
+pub(crate) fn parse_timestamp(s: &str) -> Result<u64, ErrorKind> {
+    match s.parse::<u64>() {
+        Ok(t) if t >= 1 && !s.starts_with('+') => Ok(t),
+        _ => Err(ErrorKind::InvalidTimestamp(s.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_take_the_exact_fast_path() {
+        assert_eq!(parse_value("42"), Ok(42.0));
+        assert_eq!(parse_value("-7"), Ok(-7.0));
+        assert_eq!(parse_value("+4"), Ok(4.0));
+        assert_eq!(parse_value("999999999999999"), Ok(999_999_999_999_999.0));
+    }
+
+    #[test]
+    fn floats_and_exponents_parse_like_go() {
+        assert_eq!(parse_value("1e3"), Ok(1000.0));
+        assert_eq!(parse_value("-0.5"), Ok(-0.5));
+        assert_eq!(parse_value(".5"), Ok(0.5));
+        assert_eq!(parse_value("12345678901234567890"), Ok(12_345_678_901_234_567_890.0));
+    }
+
+    #[test]
+    fn non_finite_and_garbage_are_rejected() {
+        assert!(matches!(parse_value("NaN"), Err(ErrorKind::NonFiniteValue(_))));
+        assert!(matches!(parse_value("inf"), Err(ErrorKind::NonFiniteValue(_))));
+        assert!(matches!(parse_value("1e999"), Err(ErrorKind::NonFiniteValue(_))));
+        assert!(matches!(parse_value("12a"), Err(ErrorKind::InvalidValue(_))));
+        assert!(matches!(parse_value("-"), Err(ErrorKind::InvalidValue(_))));
+    }
+
+    #[test]
+    fn rates_must_be_in_the_unit_interval() {
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        assert_eq!(parse_rate("1"), Ok(1.0));
+        for bad in ["0", "-0.1", "1.5", "x", "NaN", ""] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_positive_seconds() {
+        assert_eq!(parse_timestamp("1700000000"), Ok(1_700_000_000));
+        for bad in ["0", "-5", "+5", "1.5", ""] {
+            assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+}
