@@ -1,0 +1,193 @@
+//! Exporters: the same processes written out for real process managers.
+//!
+//! foreman's formats (systemd, supervisord, launchd, runit) keep foreman's file layout and
+//! settings, with the quoting fixed so that a command or value holding quotes, `$` or `%`
+//! survives; docker compose and Kubernetes go beyond foreman for apps that outgrow one machine.
+//! Every exporter is a pure function from the project to a list of files; [`write`] puts them
+//! on disk.
+
+mod compose;
+mod kubernetes;
+mod launchd;
+mod quote;
+mod runit;
+mod supervisord;
+mod systemd;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::command_line::CommandLine;
+use crate::project::{Instance, Project};
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One `APP-web.1.service` per instance plus `APP.target`.
+    Systemd,
+    /// One `APP.conf` with a program per instance and a group.
+    Supervisord,
+    /// One `APP-web-1.plist` per instance.
+    Launchd,
+    /// One service directory per instance with `run`, `log/run` and `env/`.
+    Runit,
+    /// A `docker-compose.yml` with one service per process type.
+    Compose,
+    /// One Deployment per process type.
+    Kubernetes,
+}
+
+impl Format {
+    /// Every format, for help texts.
+    pub const ALL: [Format; 6] = [
+        Self::Systemd,
+        Self::Supervisord,
+        Self::Launchd,
+        Self::Runit,
+        Self::Compose,
+        Self::Kubernetes,
+    ];
+
+    /// Parses a format name (`docker-compose` and `k8s` are accepted aliases).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "systemd" => Some(Self::Systemd),
+            "supervisord" => Some(Self::Supervisord),
+            "launchd" => Some(Self::Launchd),
+            "runit" => Some(Self::Runit),
+            "compose" | "docker-compose" => Some(Self::Compose),
+            "kubernetes" | "k8s" => Some(Self::Kubernetes),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Systemd => "systemd",
+            Self::Supervisord => "supervisord",
+            Self::Launchd => "launchd",
+            Self::Runit => "runit",
+            Self::Compose => "compose",
+            Self::Kubernetes => "kubernetes",
+        })
+    }
+}
+
+/// Settings shared by the exporters (foreman's `export` options).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Application name, the prefix of every unit (foreman `-a`). Defaults to the root's name.
+    pub app: String,
+    /// User to run as (foreman `-u`). Defaults to the app name.
+    pub user: String,
+    /// Log directory (foreman `-l`). Defaults to `/var/log/APP`.
+    pub log_dir: PathBuf,
+    /// Absolute app root: the working directory.
+    pub root: PathBuf,
+    /// Absolute directory the files are exported to (runit's `env/` path points into it).
+    pub location: PathBuf,
+    /// Seconds between SIGTERM and SIGKILL.
+    pub timeout: u64,
+    /// Container image for compose and Kubernetes. Defaults to `APP:latest`.
+    pub image: String,
+}
+
+/// One file to write, relative to the export directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Path under the export directory.
+    pub path: PathBuf,
+    /// Contents.
+    pub contents: String,
+    /// Whether to mark it executable (runit scripts).
+    pub executable: bool,
+}
+
+impl File {
+    fn new(path: impl Into<PathBuf>, contents: String) -> Self {
+        Self {
+            path: path.into(),
+            contents,
+            executable: false,
+        }
+    }
+}
+
+/// What the exporters see of one process type.
+struct Kind<'a> {
+    name: &'a str,
+    /// The Procfile command, unexpanded: variables come from the environment at run time.
+    command: &'a str,
+    instances: Vec<&'a Instance>,
+}
+
+/// Renders `instances` of `project` in `format`.
+pub fn render(
+    format: Format,
+    project: &Project,
+    instances: &[Instance],
+    settings: &Settings,
+) -> Vec<File> {
+    match format {
+        Format::Systemd => systemd::render(project, instances, settings),
+        Format::Supervisord => supervisord::render(project, instances, settings),
+        Format::Launchd => launchd::render(project, instances, settings),
+        Format::Runit => runit::render(project, instances, settings),
+        Format::Compose => compose::render(project, &kinds(project, instances), settings),
+        Format::Kubernetes => kubernetes::render(project, &kinds(project, instances), settings),
+    }
+}
+
+/// Writes `files` under `dir`, creating directories as needed.
+pub fn write(dir: &Path, files: &[File]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for f in files {
+        let path = dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &f.contents)?;
+        if f.executable {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        }
+    }
+    Ok(())
+}
+
+fn kinds<'a>(project: &'a Project, instances: &'a [Instance]) -> Vec<Kind<'a>> {
+    let mut out: Vec<Kind<'a>> = Vec::new();
+    for inst in instances {
+        if let Some(k) = out.iter_mut().find(|k| k.name == inst.kind) {
+            k.instances.push(inst);
+        } else {
+            out.push(Kind {
+                name: &inst.kind,
+                command: raw_command(project, inst),
+                instances: vec![inst],
+            });
+        }
+    }
+    out
+}
+
+fn raw_command<'a>(project: &'a Project, inst: &'a Instance) -> &'a str {
+    project
+        .procfile
+        .get(&inst.kind)
+        .map_or(inst.command.as_str(), |e| e.command.as_str())
+}
+
+/// `web.1` → `web-1` (names where dots are awkward).
+fn dashed(name: &str) -> String {
+    name.replace('.', "-")
+}
+
+/// The shell script for a command: `exec CMD` when that keeps its meaning.
+fn exec_script(command: &str) -> String {
+    match CommandLine::new(command) {
+        CommandLine::Direct(_) => format!("exec {}", command.trim_start()),
+        CommandLine::Shell(script) => script,
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand: each has an `Args` (clap derive) and a `run` function.
+
+pub mod decode;
+pub mod check;
+pub mod export;
+pub mod run;
+pub mod start;

@@ -1,0 +1,231 @@
+//! `herd start`: run the Procfile's processes, foreman-style.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use herd_procfile::defaults::Defaults;
+use herd_procfile::formation::Formation;
+use herd_procfile::output::{color_wanted, Style};
+use herd_procfile::project::{self, Project};
+use herd_procfile::restart::{Backoff, Policies};
+use herd_procfile::supervisor::{self, ProcessSpec, Program, Settings};
+
+/// Where the Procfile, the app and its `.env` files are (shared by start, run, check, export).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ProjectArgs {
+    /// The Procfile (its directory becomes the root unless --root is given). Defaults to
+    /// `ROOT/Procfile`.
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub procfile: Option<PathBuf>,
+    /// Env files to load, comma-separated; later files win. Defaults to `ROOT/.env` if present.
+    #[arg(short = 'e', long, value_name = "FILES", value_delimiter = ',')]
+    pub env: Option<Vec<PathBuf>>,
+    /// The app's root directory: the processes' working directory.
+    #[arg(short = 'd', long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Base port: web.1 gets it, each later Procfile line +100, each instance +1. Defaults to
+    /// PORT from the env files, then from the environment, then 5000.
+    #[arg(short = 'p', long, value_name = "PORT")]
+    pub port: Option<u32>,
+}
+
+impl ProjectArgs {
+    /// Loads the project, with `.herd`/`.foreman` filling in options not given.
+    pub fn load(&self, defaults: &Defaults, procfile_optional: bool) -> anyhow::Result<Project> {
+        let port = match (self.port, defaults.get(&["port", "p"])) {
+            (Some(p), _) => Some(p),
+            (None, Some(v)) => Some(
+                v.parse()
+                    .with_context(|| format!("port `{v}` in {}", defaults_name(defaults)))?,
+            ),
+            (None, None) => None,
+        };
+        let env = self.env.clone().or_else(|| {
+            defaults
+                .get(&["env", "e"])
+                .map(|v| v.split(',').map(|s| PathBuf::from(s.trim())).collect())
+        });
+        let opts = project::Options {
+            procfile: self
+                .procfile
+                .clone()
+                .or_else(|| defaults.get(&["procfile", "f"]).map(PathBuf::from)),
+            root: self
+                .root
+                .clone()
+                .or_else(|| defaults.get(&["root", "app-root", "d"]).map(PathBuf::from)),
+            env_files: env,
+            port,
+        };
+        let env_port = std::env::var("PORT").ok();
+        Ok(Project::load(
+            &opts,
+            env_port.as_deref(),
+            procfile_optional,
+        )?)
+    }
+}
+
+/// Reads `.herd` or `.foreman` from the current directory.
+pub fn load_defaults() -> anyhow::Result<Defaults> {
+    Ok(Defaults::load(std::path::Path::new("."))?)
+}
+
+fn defaults_name(d: &Defaults) -> String {
+    d.path
+        .as_ref()
+        .map_or_else(|| "defaults".to_owned(), |p| p.display().to_string())
+}
+
+/// Start the processes of the Procfile and relay their output.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Process types to start (default: all, by the formation).
+    #[arg(value_name = "PROCESS")]
+    pub processes: Vec<String>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// How many of each type: `all=1,web=2`. Types not named get 0 unless `all` is given.
+    #[arg(short = 'm', long, value_name = "FORMATION")]
+    pub formation: Option<String>,
+    /// Seconds between SIGTERM and SIGKILL when stopping.
+    #[arg(short = 't', long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Leave out the HH:MM:SS timestamp.
+    #[arg(long)]
+    pub no_timestamp: bool,
+    /// Colour the output even when it is not a terminal.
+    #[arg(short = 'c', long)]
+    pub color: bool,
+    /// Restart processes that exit: `on-failure` or `always` for all, or per type like
+    /// `web=always,worker=on-failure` (repeatable).
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Vec<String>,
+    /// Process types allowed to exit without stopping the others (comma-separated).
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub can_die: Vec<String>,
+    /// Seconds before the first restart; doubles on each crash in a row.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
+    pub restart_delay: f64,
+    /// Longest delay between restarts, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub restart_max_delay: f64,
+    /// Heroku emulation: source `.profile.d/*.sh` and `.profile` with bash before each
+    /// process, and set `DYNO=web.1`.
+    #[arg(long)]
+    pub profile_d: bool,
+    /// Also run herd's metrics daemon as a process named `statsd`, started before the others
+    /// and stopped after them. FLAGS are passed to `herd statsd`.
+    #[arg(long, value_name = "FLAGS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub statsd: Option<String>,
+    /// Print the process / exit / restarts table at the end (on by default with --restart or
+    /// --can-die).
+    #[arg(long)]
+    pub summary: bool,
+}
+
+/// Runs `herd start`.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let defaults = load_defaults()?;
+    let project = args.project.load(&defaults, false)?;
+    let formation_text = args
+        .formation
+        .clone()
+        .or_else(|| {
+            defaults
+                .get(&["formation", "concurrency", "m"])
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let formation = Formation::parse(&formation_text)?;
+    let instances = project.instances(&args.processes, &formation)?;
+
+    let mut policies = Policies::default();
+    if let Some(v) = defaults.get(&["restart"]) {
+        policies.merge(v)?;
+    }
+    for spec in &args.restart {
+        policies.merge(spec)?;
+    }
+    let mut can_die = args.can_die.clone();
+    if let Some(v) = defaults.get(&["can-die"]) {
+        can_die.extend(v.split(',').map(|s| s.trim().to_owned()));
+    }
+    let profile_d = args.profile_d || defaults.flag(&["profile-d"]).unwrap_or(false);
+    let root = project.root.clone();
+
+    let mut specs = Vec::new();
+    if let Some(flags) = &args.statsd {
+        // TODO(issue 3): run the daemon in-process through `herd_procfile::service::Service`
+        // (a `Program::Service`) once herd-server exposes it; until then it is this same
+        // executable run as `herd statsd FLAGS` in the infrastructure tier.
+        let exe = std::env::current_exe().context("locating the herd executable for --statsd")?;
+        let mut argv = vec![exe.display().to_string(), "statsd".to_owned()];
+        argv.extend(flags.split_whitespace().map(str::to_owned));
+        specs.push(ProcessSpec {
+            name: "statsd".into(),
+            color: project.procfile.entries.len(),
+            program: Program::Command {
+                argv,
+                env: project.env.clone(),
+                cwd: root.clone(),
+            },
+            restart: policies.for_name("statsd"),
+            can_die: can_die.iter().any(|n| n == "statsd"),
+            infra: true,
+        });
+    }
+    for inst in instances {
+        let mut env = inst.env.clone();
+        if profile_d {
+            env.push(("DYNO".into(), inst.name.clone()));
+        }
+        specs.push(ProcessSpec {
+            program: Program::Command {
+                argv: inst.argv(profile_d),
+                env,
+                cwd: root.clone(),
+            },
+            restart: policies.for_name(&inst.kind),
+            can_die: can_die.contains(&inst.kind),
+            infra: false,
+            color: inst.index,
+            name: inst.name,
+        });
+    }
+
+    let timeout = match (args.timeout, defaults.get(&["timeout", "t"])) {
+        (Some(t), _) => t,
+        (None, Some(v)) => v.parse().with_context(|| format!("timeout `{v}`"))?,
+        (None, None) => 5.0,
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let color = color_wanted(
+        args.color || defaults.flag(&["color", "c"]).unwrap_or(false),
+        env("NO_COLOR").as_deref(),
+        env("FORCE_COLOR").as_deref(),
+        env("TERM").as_deref(),
+        herd_procfile::sys::stdout_is_tty(),
+    );
+    let timestamps = !(args.no_timestamp || defaults.flag(&["no-timestamp"]).unwrap_or(false))
+        && defaults.flag(&["timestamp"]).unwrap_or(true);
+    let settings = Settings {
+        timeout: seconds(timeout, "--timeout")?,
+        style: Style { timestamps, color },
+        backoff: Backoff {
+            initial: seconds(args.restart_delay, "--restart-delay")?,
+            max: seconds(args.restart_max_delay, "--restart-max-delay")?,
+            ..Backoff::default()
+        },
+        summary: args.summary || policies.any() || !can_die.is_empty(),
+    };
+    let report = supervisor::supervise(specs, settings, std::io::stdout().lock())?;
+    Ok(ExitCode::from(report.exit_code.clamp(0, 255) as u8))
+}
+
+fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| anyhow::anyhow!("{flag} {value}: expected a number of seconds ≥ 0"))
+}
