@@ -38,7 +38,10 @@ fn bench_decode(c: &mut Criterion) {
     let mut group = c.benchmark_group("decode");
     for (name, message) in &cases {
         let (dgram, count) = datagram(message, 8192);
-        assert!(decode(&dgram, &limits).all(|r| r.is_ok()), "{name} must decode");
+        assert!(
+            decode(&dgram, &limits).all(|r| r.is_ok()),
+            "{name} must decode"
+        );
         group.throughput(Throughput::Elements(count));
         group.bench_with_input(BenchmarkId::new("messages", name), &dgram, |b, d| {
             b.iter(|| {

@@ -75,24 +75,41 @@ impl fmt::Display for ErrorKind {
             }
             Self::EmptyValue => f.write_str("empty value"),
             Self::InvalidValue(v) => write!(f, "value `{v}` is not a number"),
-            Self::NonFiniteValue(v) => write!(f, "value `{v}` is not finite (NaN and infinity are rejected)"),
+            Self::NonFiniteValue(v) => write!(
+                f,
+                "value `{v}` is not finite (NaN and infinity are rejected)"
+            ),
             Self::UnknownType(t) => {
-                write!(f, "unknown metric type `{t}`; expected one of c, g, ms, h, s, d")
+                write!(
+                    f,
+                    "unknown metric type `{t}`; expected one of c, g, ms, h, s, d"
+                )
             }
             Self::InvalidSampleRate(r) => {
-                write!(f, "sample rate `@{r}` is not a number greater than 0 and at most 1")
+                write!(
+                    f,
+                    "sample rate `@{r}` is not a number greater than 0 and at most 1"
+                )
             }
             Self::InvalidTimestamp(t) => {
-                write!(f, "timestamp `T{t}` is not a positive number of seconds since the epoch")
+                write!(
+                    f,
+                    "timestamp `T{t}` is not a positive number of seconds since the epoch"
+                )
             }
             Self::InvalidCardinality(c) => {
-                write!(f, "cardinality `card:{c}`; expected one of none, low, orchestrator, high")
+                write!(
+                    f,
+                    "cardinality `card:{c}`; expected one of none, low, orchestrator, high"
+                )
             }
             Self::NameTooLong { len, max } => {
                 write!(f, "name is {len} bytes, over the limit of {max}")
             }
             Self::TooManyTags { max } => write!(f, "more than {max} tags"),
-            Self::TagTooLong { len, max } => write!(f, "a tag is {len} bytes, over the limit of {max}"),
+            Self::TagTooLong { len, max } => {
+                write!(f, "a tag is {len} bytes, over the limit of {max}")
+            }
             Self::EventHeader => {
                 f.write_str("event header is not `_e{<title bytes>,<text bytes>}:`")
             }
@@ -143,7 +160,13 @@ impl DecodeError {
         if line.len() > EXCERPT_MAX {
             excerpt.push('…');
         }
-        Self { message, offset: message_offset + at, message_offset, kind, excerpt }
+        Self {
+            message,
+            offset: message_offset + at,
+            message_offset,
+            kind,
+            excerpt,
+        }
     }
 }
 
@@ -156,7 +179,13 @@ impl fmt::Display for DecodeError {
             Some((h, t)) => (h, Some(t)),
             None => (reason.as_str(), None),
         };
-        write!(f, "message {} at byte {}: {head} in `{}`", self.message, self.offset, self.excerpt.escape_debug())?;
+        write!(
+            f,
+            "message {} at byte {}: {head} in `{}`",
+            self.message,
+            self.offset,
+            self.excerpt.escape_debug()
+        )?;
         if let Some(tail) = tail {
             write!(f, "; {tail}")?;
         }

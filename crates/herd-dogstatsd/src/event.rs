@@ -1,7 +1,7 @@
 //! Events: `_e{<title bytes>,<text bytes>}:<title>|<text>[|d:…][|h:…][|k:…][|p:…][|s:…][|t:…][|#…]`.
 
 use crate::error::Bad;
-use crate::{tags, EscapedText, ErrorKind, Limits, Origin, Tags, Truncation};
+use crate::{tags, ErrorKind, EscapedText, Limits, Origin, Tags, Truncation};
 
 /// Event priority (`p:`). Defaults to normal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,11 +97,21 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
     if s.as_bytes().get(close + 1) != Some(&b':') {
         return Err(header_err());
     }
-    let length_err = (close + 2, ErrorKind::EventLength { title: title_len, text: text_len });
+    let length_err = (
+        close + 2,
+        ErrorKind::EventLength {
+            title: title_len,
+            text: text_len,
+        },
+    );
     let title_start = close + 2;
-    let title_end = title_start.checked_add(title_len).ok_or_else(|| length_err.clone())?;
+    let title_end = title_start
+        .checked_add(title_len)
+        .ok_or_else(|| length_err.clone())?;
     let text_start = title_end + 1;
-    let text_end = text_start.checked_add(text_len).ok_or_else(|| length_err.clone())?;
+    let text_end = text_start
+        .checked_add(text_len)
+        .ok_or_else(|| length_err.clone())?;
     let fits = text_end <= s.len()
         && s.as_bytes()[title_end] == b'|'
         && (text_end == s.len() || s.as_bytes()[text_end] == b'|')

@@ -58,7 +58,11 @@ impl std::error::Error for FrameError {}
 /// bytes are needed, and an error when the header announces more than `max` bytes (the
 /// connection should then be closed: the stream cannot be resynchronised). `offset` is the
 /// stream position of `buf[0]`, used in the error.
-pub fn next_frame(buf: &[u8], max: usize, offset: u64) -> Result<Option<(&[u8], usize)>, FrameError> {
+pub fn next_frame(
+    buf: &[u8],
+    max: usize,
+    offset: u64,
+) -> Result<Option<(&[u8], usize)>, FrameError> {
     let Some(header) = buf.first_chunk::<HEADER_LEN>() else {
         return Ok(None);
     };
@@ -73,7 +77,12 @@ pub fn next_frame(buf: &[u8], max: usize, offset: u64) -> Result<Option<(&[u8], 
 /// Splits a whole stream (for example a capture file) into frames; the last item is an
 /// error if the stream ends inside a frame.
 pub fn frames(stream: &[u8], max: usize) -> Frames<'_> {
-    Frames { stream, pos: 0, max, done: false }
+    Frames {
+        stream,
+        pos: 0,
+        max,
+        done: false,
+    }
 }
 
 /// Iterator returned by [`frames`].
@@ -102,8 +111,14 @@ impl<'a> Iterator for Frames<'a> {
             }
             Ok(None) => {
                 self.done = true;
-                let len = rest.first_chunk::<HEADER_LEN>().map(|h| u32::from_le_bytes(*h) as usize);
-                Some(Err(FrameError::Truncated { offset, len, available: rest.len() }))
+                let len = rest
+                    .first_chunk::<HEADER_LEN>()
+                    .map(|h| u32::from_le_bytes(*h) as usize);
+                Some(Err(FrameError::Truncated {
+                    offset,
+                    len,
+                    available: rest.len(),
+                }))
             }
             Err(e) => {
                 self.done = true;
@@ -133,7 +148,10 @@ mod tests {
         encode_frame(b"a:1|c", &mut s);
         encode_frame(b"", &mut s);
         encode_frame(b"b:2|g\nc:3|c", &mut s);
-        let got: Vec<_> = frames(&s, 8192).map(Result::unwrap).map(|(_, p)| p).collect();
+        let got: Vec<_> = frames(&s, 8192)
+            .map(Result::unwrap)
+            .map(|(_, p)| p)
+            .collect();
         assert_eq!(got, [&b"a:1|c"[..], b"", b"b:2|g\nc:3|c"]);
         assert_eq!(next_frame(&s[..7], 8192, 0), Ok(None));
         assert_eq!(next_frame(&s[..3], 8192, 0), Ok(None));
@@ -147,8 +165,17 @@ mod tests {
         let mut it = frames(&s, 64);
         assert!(it.next().unwrap().is_ok());
         let err = it.next().unwrap().unwrap_err();
-        assert_eq!(err, FrameError::TooLarge { offset: 10, len: 100, max: 64 });
-        assert!(err.to_string().contains("frame at byte 10 announces 100 bytes"));
+        assert_eq!(
+            err,
+            FrameError::TooLarge {
+                offset: 10,
+                len: 100,
+                max: 64
+            }
+        );
+        assert!(err
+            .to_string()
+            .contains("frame at byte 10 announces 100 bytes"));
         assert!(it.next().is_none());
     }
 
@@ -158,8 +185,22 @@ mod tests {
         encode_frame(b"abcdef", &mut s);
         s.truncate(7);
         let err = frames(&s, 64).next().unwrap().unwrap_err();
-        assert_eq!(err, FrameError::Truncated { offset: 0, len: Some(6), available: 7 });
+        assert_eq!(
+            err,
+            FrameError::Truncated {
+                offset: 0,
+                len: Some(6),
+                available: 7
+            }
+        );
         let err = frames(&s[..2], 64).next().unwrap().unwrap_err();
-        assert_eq!(err, FrameError::Truncated { offset: 0, len: None, available: 2 });
+        assert_eq!(
+            err,
+            FrameError::Truncated {
+                offset: 0,
+                len: None,
+                available: 2
+            }
+        );
     }
 }

@@ -26,7 +26,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_name_len: 200, max_tag_len: 200, max_tags: 100, overflow: Overflow::Truncate }
+        Self {
+            max_name_len: 200,
+            max_tag_len: 200,
+            max_tags: 100,
+            overflow: Overflow::Truncate,
+        }
     }
 }
 

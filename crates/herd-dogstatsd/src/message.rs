@@ -20,7 +20,12 @@ pub enum Message<'a> {
 
 /// Decodes a datagram into its messages. See [`Messages`].
 pub fn decode<'a>(datagram: &'a [u8], limits: &'a Limits) -> Messages<'a> {
-    Messages { buf: datagram, pos: 0, index: 0, limits }
+    Messages {
+        buf: datagram,
+        pos: 0,
+        index: 0,
+        limits,
+    }
 }
 
 /// Iterator over the messages of a datagram: `Ok` for each valid message, `Err` for each

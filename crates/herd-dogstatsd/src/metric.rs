@@ -73,7 +73,12 @@ impl<'a> Values<'a> {
             Self::Set(_) => (None, "", &[]),
         };
         one.into_iter()
-            .chain(packed.split(':').filter(|p| !p.is_empty()).filter_map(|p| parse_value(p).ok()))
+            .chain(
+                packed
+                    .split(':')
+                    .filter(|p| !p.is_empty())
+                    .filter_map(|p| parse_value(p).ok()),
+            )
             .chain(many.iter().copied())
     }
 
@@ -172,7 +177,9 @@ impl<'a> EtsyMulti<'a> {
     /// Each group as a metric of its own (validated at decode time).
     pub fn metrics(&self) -> impl Iterator<Item = Metric<'a>> + 'a {
         let name = self.name;
-        self.groups.split(':').filter_map(move |g| parse_group(name, g).ok())
+        self.groups
+            .split(':')
+            .filter_map(move |g| parse_group(name, g).ok())
     }
 }
 
@@ -235,9 +242,13 @@ pub(crate) fn check_name<'a>(name: &'a str, limits: &Limits) -> Result<(&'a str,
         return Ok((name, false));
     }
     match limits.overflow {
-        Overflow::Reject => {
-            Err((0, ErrorKind::NameTooLong { len: name.len(), max: limits.max_name_len }))
-        }
+        Overflow::Reject => Err((
+            0,
+            ErrorKind::NameTooLong {
+                len: name.len(),
+                max: limits.max_name_len,
+            },
+        )),
         Overflow::Truncate => Ok((truncate_str(name, limits.max_name_len), true)),
     }
 }
@@ -296,8 +307,15 @@ fn parse_etsy_multi<'a>(
         parse_group(name, group).map_err(|e| (at, e))?;
         at += group.len() + 1;
     }
-    let truncation = Truncation { name: name_cut, ..Truncation::default() };
-    Ok(crate::Message::EtsyMulti(EtsyMulti { name, groups, truncation }))
+    let truncation = Truncation {
+        name: name_cut,
+        ..Truncation::default()
+    };
+    Ok(crate::Message::EtsyMulti(EtsyMulti {
+        name,
+        groups,
+        truncation,
+    }))
 }
 
 impl EtsyMulti<'_> {

@@ -60,15 +60,19 @@ pub enum ContainerRef<'a> {
 impl<'a> Origin<'a> {
     /// The entries of the `c:` field.
     pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'a>> {
-        self.container_id.unwrap_or("").split(',').filter(|s| !s.is_empty()).map(|s| {
-            if let Some(id) = s.strip_prefix("ci-") {
-                ContainerRef::ContainerId(id)
-            } else if let Some(inode) = s.strip_prefix("in-") {
-                ContainerRef::CgroupInode(inode)
-            } else {
-                ContainerRef::ContainerId(s)
-            }
-        })
+        self.container_id
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                if let Some(id) = s.strip_prefix("ci-") {
+                    ContainerRef::ContainerId(id)
+                } else if let Some(inode) = s.strip_prefix("in-") {
+                    ContainerRef::CgroupInode(inode)
+                } else {
+                    ContainerRef::ContainerId(s)
+                }
+            })
     }
 
     /// Reads `field` if it is an origin field. `Ok(false)` when it is some other field.

@@ -2,7 +2,7 @@
 
 use crate::error::Bad;
 use crate::metric::check_name;
-use crate::{tags, EscapedText, ErrorKind, Limits, Origin, Tags, Truncation};
+use crate::{tags, ErrorKind, EscapedText, Limits, Origin, Tags, Truncation};
 
 /// Service-check status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +79,18 @@ impl<'a> ServiceCheck<'a> {
 /// Parses a service-check line (it starts with `_sc|`).
 pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a>, Bad> {
     let body = &s[4..];
-    let (name, rest) = body.split_once('|').ok_or((4, ErrorKind::MissingCheckName))?;
+    let (name, rest) = body
+        .split_once('|')
+        .ok_or((4, ErrorKind::MissingCheckName))?;
     let (name, name_cut) = check_name(name, limits).map_err(|(_, e)| {
-        (4, if matches!(e, ErrorKind::EmptyName) { ErrorKind::MissingCheckName } else { e })
+        (
+            4,
+            if matches!(e, ErrorKind::EmptyName) {
+                ErrorKind::MissingCheckName
+            } else {
+                e
+            },
+        )
     })?;
     let status_at = 4 + body.len() - rest.len();
     let (status, fields) = rest.split_once('|').unwrap_or((rest, ""));

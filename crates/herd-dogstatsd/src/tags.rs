@@ -14,11 +14,17 @@ pub struct Tags<'a> {
 
 impl<'a> Tags<'a> {
     /// No tags.
-    pub const EMPTY: Tags<'static> = Tags { raw: "", max_len: u32::MAX };
+    pub const EMPTY: Tags<'static> = Tags {
+        raw: "",
+        max_len: u32::MAX,
+    };
 
     /// Tags from their wire form, comma-separated and without the leading `#`.
     pub const fn from_wire(raw: &'a str) -> Self {
-        Self { raw, max_len: u32::MAX }
+        Self {
+            raw,
+            max_len: u32::MAX,
+        }
     }
 
     pub(crate) const fn with_max_len(raw: &'a str, max_len: u32) -> Self {
@@ -33,7 +39,10 @@ impl<'a> Tags<'a> {
     /// Iterates the tags.
     pub fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
         let max = self.max_len as usize;
-        self.raw.split(',').filter(|t| !t.is_empty()).map(move |t| truncate_str(t, max))
+        self.raw
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(move |t| truncate_str(t, max))
     }
 
     /// Number of (non-empty) tags.
@@ -77,7 +86,9 @@ pub(crate) fn check<'a>(
         if !piece.is_empty() {
             if count == limits.max_tags {
                 if limits.overflow == crate::Overflow::Reject {
-                    return Err(crate::ErrorKind::TooManyTags { max: limits.max_tags });
+                    return Err(crate::ErrorKind::TooManyTags {
+                        max: limits.max_tags,
+                    });
                 }
                 kept = start.saturating_sub(1);
                 break;
@@ -96,5 +107,9 @@ pub(crate) fn check<'a>(
         start = end + 1;
     }
     let too_many = kept < raw.len();
-    Ok((Tags::with_max_len(&raw[..kept], max_tag as u32), too_many, long))
+    Ok((
+        Tags::with_max_len(&raw[..kept], max_tag as u32),
+        too_many,
+        long,
+    ))
 }

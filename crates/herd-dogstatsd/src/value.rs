@@ -72,15 +72,30 @@ mod tests {
         assert_eq!(parse_value("1e3"), Ok(1000.0));
         assert_eq!(parse_value("-0.5"), Ok(-0.5));
         assert_eq!(parse_value(".5"), Ok(0.5));
-        assert_eq!(parse_value("12345678901234567890"), Ok(12_345_678_901_234_567_890.0));
+        assert_eq!(
+            parse_value("12345678901234567890"),
+            Ok(12_345_678_901_234_567_890.0)
+        );
     }
 
     #[test]
     fn non_finite_and_garbage_are_rejected() {
-        assert!(matches!(parse_value("NaN"), Err(ErrorKind::NonFiniteValue(_))));
-        assert!(matches!(parse_value("inf"), Err(ErrorKind::NonFiniteValue(_))));
-        assert!(matches!(parse_value("1e999"), Err(ErrorKind::NonFiniteValue(_))));
-        assert!(matches!(parse_value("12a"), Err(ErrorKind::InvalidValue(_))));
+        assert!(matches!(
+            parse_value("NaN"),
+            Err(ErrorKind::NonFiniteValue(_))
+        ));
+        assert!(matches!(
+            parse_value("inf"),
+            Err(ErrorKind::NonFiniteValue(_))
+        ));
+        assert!(matches!(
+            parse_value("1e999"),
+            Err(ErrorKind::NonFiniteValue(_))
+        ));
+        assert!(matches!(
+            parse_value("12a"),
+            Err(ErrorKind::InvalidValue(_))
+        ));
         assert!(matches!(parse_value("-"), Err(ErrorKind::InvalidValue(_))));
     }
 

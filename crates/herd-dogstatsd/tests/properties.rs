@@ -44,7 +44,17 @@ enum Owned {
 impl Owned {
     fn message(&self) -> Message<'_> {
         match self {
-            Self::Metric { name, kind, values, set_member, explicit_sign, rate, tags, timestamp, origin } => {
+            Self::Metric {
+                name,
+                kind,
+                values,
+                set_member,
+                explicit_sign,
+                rate,
+                tags,
+                timestamp,
+                origin,
+            } => {
                 let vals = if *kind == MetricType::Set {
                     Values::Set(set_member)
                 } else if values.len() == 1 {
@@ -53,8 +63,8 @@ impl Owned {
                     Values::Many(values)
                 };
                 let mut m = Metric::new(name, *kind, vals);
-                m.explicit_sign = *kind != MetricType::Set
-                    && (*explicit_sign || values[0].is_sign_negative());
+                m.explicit_sign =
+                    *kind != MetricType::Set && (*explicit_sign || values[0].is_sign_negative());
                 m.sample_rate = *rate;
                 m.tags = Tags::from_wire(tags);
                 m.timestamp = *timestamp;
@@ -65,21 +75,36 @@ impl Owned {
                 };
                 Message::Metric(m)
             }
-            Self::Event { title, text, timestamp, hostname, key, priority, source, alert, tags } => {
-                Message::Event(Event {
-                    title: EscapedText::from_wire(title),
-                    text: EscapedText::from_wire(text),
-                    timestamp: *timestamp,
-                    hostname: hostname.as_deref(),
-                    aggregation_key: key.as_deref(),
-                    priority: *priority,
-                    source_type: source.as_deref(),
-                    alert_type: *alert,
-                    tags: Tags::from_wire(tags),
-                    ..Event::default()
-                })
-            }
-            Self::Check { name, status, timestamp, hostname, tags, message } => {
+            Self::Event {
+                title,
+                text,
+                timestamp,
+                hostname,
+                key,
+                priority,
+                source,
+                alert,
+                tags,
+            } => Message::Event(Event {
+                title: EscapedText::from_wire(title),
+                text: EscapedText::from_wire(text),
+                timestamp: *timestamp,
+                hostname: hostname.as_deref(),
+                aggregation_key: key.as_deref(),
+                priority: *priority,
+                source_type: source.as_deref(),
+                alert_type: *alert,
+                tags: Tags::from_wire(tags),
+                ..Event::default()
+            }),
+            Self::Check {
+                name,
+                status,
+                timestamp,
+                hostname,
+                tags,
+                message,
+            } => {
                 let mut c = ServiceCheck::new(name, *status);
                 c.timestamp = *timestamp;
                 c.hostname = hostname.as_deref();
@@ -143,9 +168,21 @@ fn metric() -> impl Strategy<Value = Owned> {
             prop::option::of(cardinality()),
         ),
     )
-        .prop_map(|(name, kind, values, set_member, explicit_sign, rate, tags, timestamp, origin)| {
-            Owned::Metric { name, kind, values, set_member, explicit_sign, rate, tags, timestamp, origin }
-        })
+        .prop_map(
+            |(name, kind, values, set_member, explicit_sign, rate, tags, timestamp, origin)| {
+                Owned::Metric {
+                    name,
+                    kind,
+                    values,
+                    set_member,
+                    explicit_sign,
+                    rate,
+                    tags,
+                    timestamp,
+                    origin,
+                }
+            },
+        )
 }
 
 fn event() -> impl Strategy<Value = Owned> {
@@ -165,28 +202,45 @@ fn event() -> impl Strategy<Value = Owned> {
         ]),
         tags(),
     )
-        .prop_map(|(title, text, timestamp, hostname, key, priority, source, alert, tags)| {
-            Owned::Event { title, text, timestamp, hostname, key, priority, source, alert, tags }
-        })
+        .prop_map(
+            |(title, text, timestamp, hostname, key, priority, source, alert, tags)| Owned::Event {
+                title,
+                text,
+                timestamp,
+                hostname,
+                key,
+                priority,
+                source,
+                alert,
+                tags,
+            },
+        )
 }
 
 fn check() -> impl Strategy<Value = Owned> {
     (
         "[a-zA-Z0-9 ._-]{1,30}",
-        prop_oneof![Just(Status::Ok), Just(Status::Warning), Just(Status::Critical), Just(Status::Unknown)],
+        prop_oneof![
+            Just(Status::Ok),
+            Just(Status::Warning),
+            Just(Status::Critical),
+            Just(Status::Unknown)
+        ],
         prop::option::of(any::<i64>()),
         prop::option::of(field()),
         tags(),
         prop::option::of("[^\r\n]{0,40}"),
     )
-        .prop_map(|(name, status, timestamp, hostname, tags, message)| Owned::Check {
-            name,
-            status,
-            timestamp,
-            hostname,
-            tags,
-            message,
-        })
+        .prop_map(
+            |(name, status, timestamp, hostname, tags, message)| Owned::Check {
+                name,
+                status,
+                timestamp,
+                hostname,
+                tags,
+                message,
+            },
+        )
 }
 
 fn any_message() -> impl Strategy<Value = Owned> {

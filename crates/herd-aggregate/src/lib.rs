@@ -1,0 +1,36 @@
+//! DogStatsD aggregation with the Datadog Agent's semantics.
+//!
+//! Decoded messages go in ([`Aggregator::insert`]) with their receive time; each flush
+//! ([`Aggregator::flush`]) hands out the points of every closed bucket as a [`Flush`] that
+//! stores and forwarders take as they are.
+//!
+//! | type | inside a bucket | emitted |
+//! |---|---|---|
+//! | `c` | sum of `v / rate` | rate = sum ÷ interval; then 0 while idle, for `counter_expiry_ms` |
+//! | `g` | last value (Etsy deltas on request) | gauge |
+//! | `s` | distinct members | gauge = number of members |
+//! | `h`, `ms` | samples weighted `int(1/rate)` | `.max .median .avg .count .95percentile` (configurable); `.count` a rate |
+//! | `d` | a [`Sketch`] with the Agent's parameters, samples counted `1/rate` times | sketch |
+//! | `c`, `g` with `\|T` | not aggregated | count / gauge at the given time |
+//!
+//! A context is the name, sorted and de-duplicated tags, host and type; a `host:` tag sets the
+//! host and is consumed. Points carry the bucket start.
+
+#![deny(missing_docs)]
+
+mod aggregator;
+mod config;
+mod context;
+mod point;
+pub mod sketch;
+mod state;
+
+pub use aggregator::{Aggregator, Outcome};
+pub use config::{parse_percentile, AggregateConfig, HistogramAggregate};
+pub use context::{Context, ContextId, Contexts};
+pub use point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
+pub use sketch::Sketch;
+
+/// Hash maps and sets keyed by our own ids and strings: a fast hasher with a random seed.
+pub(crate) type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type HashSet<T> = hashbrown::HashSet<T, foldhash::fast::RandomState>;

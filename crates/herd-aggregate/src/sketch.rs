@@ -1,0 +1,221 @@
+//! The distribution sketch, with the Datadog Agent's exact parameters so that a sketch built
+//! here can be forwarded to Datadog without loss: γ = 1 + 2/128, keys `round_half_even(log_γ v)`
+//! plus a bias as `i16`, at most 4096 bins with the lowest collapsing first, values below
+//! 1e-9 in the zero bin.
+
+/// Relative accuracy parameter ε of the Agent's sketch.
+pub const EPS: f64 = 1.0 / 128.0;
+/// γ = 1 + 2ε.
+pub const GAMMA: f64 = 1.0 + 2.0 * EPS;
+/// Most bins kept; past it the lowest bins collapse.
+pub const BIN_LIMIT: usize = 4096;
+/// Smallest magnitude that gets a bin of its own.
+pub const MIN_VALUE: f64 = 1e-9;
+
+fn ln_gamma() -> f64 {
+    (2.0 * EPS).ln_1p()
+}
+
+/// `-floor(log_γ MIN_VALUE) + 1`: shifts the keys of the smallest values to 1.
+fn bias() -> i32 {
+    -((MIN_VALUE.ln() / ln_gamma()).floor() as i32) + 1
+}
+
+/// The bin key of a value (0 for values too small to tell from zero).
+pub fn key(v: f64) -> i16 {
+    if v < 0.0 {
+        return -key(-v);
+    }
+    if v < MIN_VALUE {
+        return 0;
+    }
+    let i = (v.ln() / ln_gamma()).round_ties_even() as i32 + bias();
+    i.clamp(1, i32::from(i16::MAX)) as i16
+}
+
+/// The value a key stands for.
+pub fn value(k: i16) -> f64 {
+    match k {
+        0 => 0.0,
+        k if k < 0 => -value(-k),
+        k => GAMMA.powi(i32::from(k) - bias()),
+    }
+}
+
+/// A DDSketch of one context over one bucket, with exact count, sum, min and max.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sketch {
+    /// `(key, count)`, sorted by key.
+    bins: Vec<(i16, u64)>,
+    count: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Sketch {
+    /// Adds `v` counted `n` times.
+    pub fn insert(&mut self, v: f64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if self.count == 0 {
+            self.min = v;
+            self.max = v;
+        } else {
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+        }
+        self.count += n;
+        self.sum += v * n as f64;
+        self.add_bin(key(v), n);
+    }
+
+    fn add_bin(&mut self, k: i16, n: u64) {
+        match self.bins.binary_search_by_key(&k, |&(k, _)| k) {
+            Ok(i) => self.bins[i].1 += n,
+            Err(i) => {
+                self.bins.insert(i, (k, n));
+                if self.bins.len() > BIN_LIMIT {
+                    let (_, lowest) = self.bins.remove(0);
+                    self.bins[0].1 += lowest;
+                }
+            }
+        }
+    }
+
+    /// Adds every sample of `other`.
+    pub fn merge(&mut self, other: &Sketch) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = other.clone();
+            return;
+        }
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.count += other.count;
+        self.sum += other.sum;
+        for &(k, n) in &other.bins {
+            self.add_bin(k, n);
+        }
+    }
+
+    /// Number of samples (weighted by sample rate).
+    pub const fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Sum of the samples.
+    pub const fn sum(&self) -> f64 {
+        self.sum
+    }
+
+    /// Smallest sample.
+    pub const fn min(&self) -> f64 {
+        self.min
+    }
+
+    /// Largest sample.
+    pub const fn max(&self) -> f64 {
+        self.max
+    }
+
+    /// The bins, `(key, count)` sorted by key.
+    pub fn bins(&self) -> &[(i16, u64)] {
+        &self.bins
+    }
+
+    /// The `q` quantile (0..=1), within the sketch's relative accuracy; exact at 0 and 1.
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        if q <= 0.0 {
+            return self.min;
+        }
+        if q >= 1.0 {
+            return self.max;
+        }
+        let want = (q * (self.count - 1) as f64).round_ties_even();
+        let mut seen = 0.0;
+        for &(k, n) in &self.bins {
+            seen += n as f64;
+            if seen > want {
+                return value(k).clamp(self.min, self.max);
+            }
+        }
+        self.max
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_the_agent_mapping() {
+        assert_eq!(key(0.0), 0);
+        assert_eq!(key(1e-10), 0);
+        assert_eq!(key(-5.0), -key(5.0));
+        // log_γ(1) = 0, so 1 sits exactly at the bias.
+        assert_eq!(i32::from(key(1.0)), bias());
+        assert_eq!(bias(), 1338);
+        assert_eq!(key(f64::MAX), i16::MAX);
+    }
+
+    #[test]
+    fn values_read_back_within_the_relative_accuracy() {
+        let accuracy = (GAMMA - 1.0) / (GAMMA + 1.0);
+        for v in [1e-6, 0.003, 1.0, 42.0, 1234.5, 9.9e9] {
+            let back = value(key(v));
+            assert!(((back - v) / v).abs() <= accuracy + 1e-12, "{v} -> {back}");
+        }
+    }
+
+    #[test]
+    fn quantiles_of_a_uniform_run_are_within_accuracy() {
+        let mut s = Sketch::default();
+        for i in 1..=1000 {
+            s.insert(f64::from(i), 1);
+        }
+        assert_eq!(
+            (s.count(), s.min(), s.max(), s.sum()),
+            (1000, 1.0, 1000.0, 500_500.0)
+        );
+        for (q, exact) in [(0.5, 500.0), (0.9, 900.0), (0.99, 990.0)] {
+            let got = s.quantile(q);
+            assert!((got - exact).abs() / exact < 0.011, "q{q}: {got}");
+        }
+    }
+
+    #[test]
+    fn weights_count_and_merges_add_up() {
+        let mut a = Sketch::default();
+        a.insert(10.0, 4);
+        let mut b = Sketch::default();
+        b.insert(20.0, 1);
+        a.merge(&b);
+        assert_eq!(
+            (a.count(), a.sum(), a.min(), a.max()),
+            (5, 60.0, 10.0, 20.0)
+        );
+    }
+
+    #[test]
+    fn the_bin_limit_collapses_the_lowest_bins() {
+        let mut s = Sketch::default();
+        let mut v = 1.0;
+        for _ in 0..(BIN_LIMIT + 10) {
+            s.insert(v, 1);
+            v *= GAMMA * GAMMA;
+        }
+        assert_eq!(s.bins().len(), BIN_LIMIT);
+        assert_eq!(
+            s.bins().iter().map(|b| b.1).sum::<u64>(),
+            (BIN_LIMIT + 10) as u64
+        );
+        assert_eq!(s.bins()[0].1, 11);
+    }
+}
