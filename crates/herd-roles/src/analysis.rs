@@ -751,20 +751,12 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
         }
     }
     // Cycles first (they make every other number approximate), then missing roles (Chef fails
-    // on them), then by entries removed.
+    // on them), then redundant entries (removing one changes nothing Chef runs), then merges and
+    // deletions (which need a human to agree); within each, the change removing most entries.
     out.sort_by(|x, y| {
-        let urgent = |s: &Suggestion| matches!(s.action, Action::BreakCycle | Action::FixMissing);
-        urgent(y)
-            .cmp(&urgent(x))
-            .then_with(|| {
-                if urgent(x) {
-                    x.action.cmp(&y.action)
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            })
+        x.action
+            .cmp(&y.action)
             .then_with(|| y.edges_removed.cmp(&x.edges_removed))
-            .then_with(|| x.action.cmp(&y.action))
             .then_with(|| x.change.cmp(&y.change))
     });
     out

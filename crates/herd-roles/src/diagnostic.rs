@@ -34,6 +34,8 @@ pub enum Kind {
     Invalid,
     /// A role file whose `name` differs from its file name.
     NameMismatch,
+    /// Valid, but Chef does something users rarely expect (an empty env run list).
+    Trap,
     /// Two files define the same role, node or environment.
     Duplicate,
     /// A file could not be read, or was skipped (too large, a symlinked folder).

@@ -153,15 +153,7 @@ pub fn read_role(file: &Path, text: &str) -> (Role, Vec<Diagnostic>) {
         }
         role.name = name;
     }
-    for (env, list) in &role.run_lists {
-        if env != DEFAULT_ENV && list.is_empty() {
-            sink.warn(
-                None,
-                Kind::Invalid,
-                format!("env run list {env:?} is empty: Chef runs nothing from this role in {env}, it does not fall back to the default list"),
-            );
-        }
-    }
+    sink.out.sort_by_key(|d| d.pos);
     (role, sink.out)
 }
 
@@ -204,7 +196,9 @@ fn role_from_dsl(
                         );
                         continue;
                     };
-                    lists.insert(env.to_string(), dsl_items(std::slice::from_ref(&v), sink));
+                    let items = dsl_items(std::slice::from_ref(&v), sink);
+                    empty_env_list(env, &items, Some(k.pos), sink);
+                    lists.insert(env.to_string(), items);
                 }
                 if replace {
                     if !lists.contains_key(DEFAULT_ENV) {
@@ -248,6 +242,17 @@ fn role_from_dsl(
         }
     }
     declared
+}
+
+/// Chef's docs say an empty env run list means "use the default"; the code uses the empty list.
+fn empty_env_list(env: &str, items: &[Entry], pos: Option<Pos>, sink: &mut Sink<'_>) {
+    if env != DEFAULT_ENV && items.is_empty() {
+        sink.warn(
+            pos,
+            Kind::Trap,
+            format!("env run list {env:?} is empty: Chef runs nothing from this role in {env}, it does not fall back to the default list"),
+        );
+    }
 }
 
 /// The single string argument of `name "x"` / `description "x"`.
@@ -370,6 +375,7 @@ fn role_from_json(
             for (env, list) in envs {
                 let items =
                     json_items_from(list, text, from, &format!("env_run_lists.{env}"), sink);
+                empty_env_list(env, &items, jsonc::locate(text, from, env), sink);
                 role.run_lists.insert(env.clone(), items);
             }
         }
