@@ -76,7 +76,7 @@ pub struct Node {
 /// An environment (`environments/*.json` or `*.rb`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Environment {
-    /// `name`, or the file name.
+    /// The file name without its extension (a different `name` inside is flagged).
     pub name: String,
     /// The file.
     pub file: PathBuf,
@@ -551,7 +551,18 @@ pub fn read_node(file: &Path, text: &str) -> (Option<Node>, Vec<Diagnostic>) {
     )
 }
 
-/// Reads an environment file (`.rb` DSL or JSON).
+/// Environments are found by file name, like roles; a different `name` inside is flagged.
+fn env_name_check(key: &str, declared: &str, pos: Option<Pos>, sink: &mut Sink<'_>) {
+    if key != declared {
+        sink.warn(
+            pos,
+            Kind::NameMismatch,
+            format!("environment file {key:?} declares name {declared:?}: chef-solo and chef-zero find it as {key}, a Chef server as {declared}"),
+        );
+    }
+}
+
+/// Reads an environment file (`.rb` DSL or JSON). The environment is named after its file.
 pub fn read_environment(file: &Path, text: &str) -> (Option<Environment>, Vec<Diagnostic>) {
     let mut sink = Sink {
         file,
@@ -572,7 +583,7 @@ pub fn read_environment(file: &Path, text: &str) -> (Option<Environment>, Vec<Di
             match call.name.as_str() {
                 "name" => {
                     if let Some(n) = dsl_string(&call, &mut sink) {
-                        env.name = n;
+                        env_name_check(&env.name, &n, Some(call.pos), &mut sink);
                     }
                 }
                 "description" => env.description = dsl_string(&call, &mut sink).unwrap_or_default(),
@@ -613,7 +624,7 @@ pub fn read_environment(file: &Path, text: &str) -> (Option<Environment>, Vec<Di
         return (None, sink.out);
     };
     if let Some(n) = obj.get("name").and_then(serde_json::Value::as_str) {
-        env.name = n.to_string();
+        env_name_check(&env.name, n, jsonc::locate(text, 0, n), &mut sink);
     }
     if let Some(d) = obj.get("description").and_then(serde_json::Value::as_str) {
         env.description = d.to_string();
@@ -758,7 +769,7 @@ mod tests {
     #[test]
     fn environments_read_from_dsl_and_json() {
         let (e, d) = read_environment(
-            Path::new("e.rb"),
+            Path::new("testing.rb"),
             "name 'testing'\ndescription 'a' \\\n ' b'\ncookbook 'apt', '= 1.0'\n",
         );
         assert!(d.is_empty(), "{d:?}");
@@ -771,7 +782,8 @@ mod tests {
             e.cookbook_versions.get("apt").map(String::as_str),
             Some("= 1.0")
         );
-        let (e, _) = read_environment(Path::new("p.json"), r#"{"name": "production"}"#);
-        assert_eq!(e.unwrap().name, "production");
+        let (e, d) = read_environment(Path::new("prod.json"), r#"{"name": "production"}"#);
+        assert_eq!(e.unwrap().name, "prod");
+        assert_eq!(d[0].kind, Kind::NameMismatch);
     }
 }

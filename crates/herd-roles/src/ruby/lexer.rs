@@ -306,9 +306,9 @@ impl Lexer<'_> {
     }
 
     fn punct(&mut self, pos: Pos, space: bool) {
-        const PUNCTS: [&str; 27] = [
+        const PUNCTS: [&str; 29] = [
             "**", "=>", "==", "!=", "&&", "||", "<=", ">=", "<<", "->", "..", "(", ")", "[", "]",
-            "{", "}", ",", "=", "+", "-", "*", ".", ";", "&", "|", "?",
+            "{", "}", ",", "=", "+", "-", "*", "/", "%", ".", ";", "&", "|", "?",
         ];
         for p in PUNCTS {
             if self.text[self.at..].starts_with(p) {
@@ -322,7 +322,7 @@ impl Lexer<'_> {
                 return;
             }
         }
-        for p in [":", "!", "<", ">", "/", "%", "^", "~"] {
+        for p in [":", "!", "<", ">", "^", "~"] {
             if self.text[self.at..].starts_with(p) {
                 self.at += 1;
                 let tok = match p {

@@ -545,19 +545,19 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Value {
-        let mut left = self.unary();
-        while self.is("+") {
-            let p = self.bump().pos;
+        let mut left = self.term();
+        while self.is("+") || self.is("-") {
+            let t = self.bump();
             self.skip_newlines();
-            let right = self.unary();
-            left = self.add(left, right, p);
+            let right = self.term();
+            left = self.binary(left, right, &t);
         }
-        if self.is("-")
-            || self.is("*")
-            || self.is("||")
+        if self.is("||")
             || self.is("&&")
             || self.is("==")
+            || self.is("!=")
             || self.is("?")
+            || self.is("..")
         {
             let t = self.token().clone();
             self.warn(
@@ -575,38 +575,77 @@ impl Parser {
         left
     }
 
-    fn add(&mut self, left: Value, right: Value, op: Pos) -> Value {
+    /// `*`, `/`, `%` and `**` bind tighter than `+` and `-`.
+    fn term(&mut self) -> Value {
+        let mut left = self.unary();
+        while self.is("*") || self.is("/") || self.is("%") || self.is("**") {
+            let t = self.bump();
+            self.skip_newlines();
+            let right = self.unary();
+            left = self.binary(left, right, &t);
+        }
+        left
+    }
+
+    /// Arithmetic on numbers, `+` on strings and arrays, `-` on arrays.
+    fn binary(&mut self, left: Value, right: Value, op: &Token) -> Value {
         let pos = left.pos;
-        match (left.kind, right.kind) {
-            (ValueKind::Array(mut a), ValueKind::Array(b)) => {
-                a.extend(b);
-                Value {
-                    kind: ValueKind::Array(a),
-                    pos,
-                }
-            }
-            (ValueKind::Str(a), ValueKind::Str(b)) => Value {
-                kind: ValueKind::Str(a + &b),
-                pos,
-            },
-            (ValueKind::Unknown, _) | (_, ValueKind::Unknown) => Value {
+        let Tok::Punct(o) = op.tok else {
+            return Value {
                 kind: ValueKind::Unknown,
                 pos,
-            },
-            (l, r) => {
+            };
+        };
+        let kind = match (o, left.kind, right.kind) {
+            (_, ValueKind::Unknown, _) | (_, _, ValueKind::Unknown) => ValueKind::Unknown,
+            ("+", ValueKind::Array(mut a), ValueKind::Array(b)) => {
+                a.extend(b);
+                ValueKind::Array(a)
+            }
+            ("-", ValueKind::Array(a), ValueKind::Array(b)) => ValueKind::Array(
+                a.into_iter()
+                    .filter(|x| !b.iter().any(|y| y.kind == x.kind))
+                    .collect(),
+            ),
+            ("+", ValueKind::Str(a), ValueKind::Str(b)) => ValueKind::Str(a + &b),
+            (o, ValueKind::Int(a), ValueKind::Int(b)) => int_op(o, a, b),
+            (
+                o,
+                l @ (ValueKind::Int(_) | ValueKind::Float(_)),
+                r @ (ValueKind::Int(_) | ValueKind::Float(_)),
+            ) => {
+                let f = |v: ValueKind| match v {
+                    ValueKind::Int(i) => i as f64,
+                    ValueKind::Float(f) => f,
+                    _ => 0.0,
+                };
+                let (a, b) = (f(l), f(r));
+                let v = match o {
+                    "+" => a + b,
+                    "-" => a - b,
+                    "*" => a * b,
+                    "/" => a / b,
+                    "**" => a.powf(b),
+                    _ => f64::NAN,
+                };
+                if v.is_finite() {
+                    ValueKind::Float(v)
+                } else {
+                    ValueKind::Unknown
+                }
+            }
+            (o, l, r) => {
                 let l = Value { kind: l, pos }.type_name();
                 let r = Value { kind: r, pos }.type_name();
                 self.warn(
-                    op,
+                    op.pos,
                     Kind::Unsupported,
-                    format!("`+` of {l} and {r} is not evaluated"),
+                    format!("`{o}` of {l} and {r} is not evaluated"),
                 );
-                Value {
-                    kind: ValueKind::Unknown,
-                    pos,
-                }
+                ValueKind::Unknown
             }
-        }
+        };
+        Value { kind, pos }
     }
 
     fn unary(&mut self) -> Value {
@@ -1055,6 +1094,33 @@ impl Parser {
     }
 }
 
+/// Integer arithmetic as Ruby does it: `/` and `%` round towards negative infinity; overflow
+/// (Ruby would switch to a bignum) and division by zero are not evaluated.
+fn int_op(op: &str, a: i64, b: i64) -> ValueKind {
+    let v = match op {
+        "+" => a.checked_add(b),
+        "-" => a.checked_sub(b),
+        "*" => a.checked_mul(b),
+        "/" if b != 0 => a.checked_div(b).map(|q| {
+            if (a % b != 0) && ((a < 0) != (b < 0)) {
+                q - 1
+            } else {
+                q
+            }
+        }),
+        "%" if b != 0 => a.checked_rem(b).map(|r| {
+            if r != 0 && ((r < 0) != (b < 0)) {
+                r + b
+            } else {
+                r
+            }
+        }),
+        "**" => u32::try_from(b).ok().and_then(|e| a.checked_pow(e)),
+        _ => None,
+    };
+    v.map_or(ValueKind::Unknown, ValueKind::Int)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1159,6 +1225,16 @@ mod tests {
         assert_eq!(
             warnings,
             vec!["1:16: string interpolation `#{nope}` is not evaluated"]
+        );
+    }
+
+    #[test]
+    fn integer_and_float_arithmetic_follows_ruby() {
+        let p = parse("default_attributes(a: 1024 * 1024 / 2 + 1, b: -7 / 2, c: 7 % -3, d: 1.5 * 2, e: %w[a b c] - %w[b])\n");
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(
+            p.calls[0].args[0].to_json(),
+            serde_json::json!({"a": 524_289, "b": -4, "c": -2, "d": 3.0, "e": ["a", "c"]})
         );
     }
 
