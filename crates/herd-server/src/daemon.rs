@@ -1,0 +1,254 @@
+//! Starting and stopping the daemon: bind every listener (an error names which), start the
+//! threads, and on stop shut them down in data-path order so that nothing accepted is lost.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixListener;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::batch::{Dispatch, Pool};
+use crate::config::ServerConfig;
+use crate::flush::Flusher;
+use crate::listener::{datagram, remove_stale_socket, stream, Shared};
+use crate::log::RateLimited;
+use crate::sink::Sink;
+use crate::telemetry::{Listener, Telemetry};
+use crate::worker::{Shards, Worker};
+
+/// A listener that could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {what} {address}: {source}")]
+pub struct BindError {
+    /// Which listener.
+    pub what: &'static str,
+    /// The address or path.
+    pub address: String,
+    /// Why.
+    pub source: io::Error,
+}
+
+/// The addresses actually bound (port 0 resolved).
+#[derive(Debug, Clone, Default)]
+pub struct Bound {
+    /// UDP.
+    pub udp: Option<SocketAddr>,
+    /// Unix datagram socket.
+    pub uds: Option<PathBuf>,
+    /// Unix stream socket.
+    pub uds_stream: Option<PathBuf>,
+    /// TCP.
+    pub tcp: Option<SocketAddr>,
+    /// HTTP.
+    pub http: Option<SocketAddr>,
+}
+
+/// A running daemon.
+pub struct Running {
+    /// Where it listens.
+    pub bound: Bound,
+    /// Its counters.
+    pub telemetry: Arc<Telemetry>,
+    stop: Arc<AtomicBool>,
+    shared: Option<Shared>,
+    listeners: Vec<JoinHandle<()>>,
+    workers: Vec<JoinHandle<()>>,
+    flusher: Option<(Sender<()>, JoinHandle<()>)>,
+    socket_files: Vec<PathBuf>,
+}
+
+fn bind_err(
+    what: &'static str,
+    address: impl std::fmt::Display,
+) -> impl FnOnce(io::Error) -> BindError {
+    let address = address.to_string();
+    move |source| BindError {
+        what,
+        address,
+        source,
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+        .expect("spawn a thread")
+}
+
+/// Binds every configured listener and starts the pipeline.
+pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running, BindError> {
+    let telemetry = Arc::new(Telemetry::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut bound = Bound::default();
+
+    // Bind everything first, so a bad address fails before any thread starts.
+    let udp = match config.udp {
+        Some(addr) => {
+            let sockets = datagram::bind_udp(addr, config.udp_readers, config.so_rcvbuf)
+                .map_err(bind_err("UDP", addr))?;
+            bound.udp = sockets[0].local_addr().ok();
+            sockets
+        }
+        None => Vec::new(),
+    };
+    let mut socket_files = Vec::new();
+    let uds = match &config.uds {
+        Some(path) => {
+            let s = datagram::bind_unixgram(path, config.socket_mode, config.so_rcvbuf)
+                .map_err(bind_err("Unix datagram socket", path.display()))?;
+            socket_files.push(path.clone());
+            bound.uds = Some(path.clone());
+            Some(s)
+        }
+        None => None,
+    };
+    let uds_stream = match &config.uds_stream {
+        Some(path) => {
+            let err = bind_err("Unix stream socket", path.display());
+            let l = remove_stale_socket(path)
+                .and_then(|()| UnixListener::bind(path))
+                .map_err(err)?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(config.socket_mode))
+                .map_err(bind_err("Unix stream socket", path.display()))?;
+            socket_files.push(path.clone());
+            bound.uds_stream = Some(path.clone());
+            Some(l)
+        }
+        None => None,
+    };
+    let tcp = match config.tcp {
+        Some(addr) => {
+            let l = TcpListener::bind(addr).map_err(bind_err("TCP", addr))?;
+            bound.tcp = l.local_addr().ok();
+            Some(l)
+        }
+        None => None,
+    };
+    let http = match config.http {
+        Some(addr) => {
+            let l = TcpListener::bind(addr).map_err(bind_err("HTTP", addr))?;
+            bound.http = l.local_addr().ok();
+            Some(l)
+        }
+        None => None,
+    };
+
+    // Workers and their queues.
+    let shards = Arc::new(Shards::new(config.workers, &config.aggregate));
+    let pool = Arc::new(Pool::new(config.queue_size * config.workers + 8));
+    let errors_log = Arc::new(RateLimited::new(10, Duration::from_secs(10)));
+    let mut senders = Vec::new();
+    let mut workers = Vec::new();
+    for i in 0..config.workers {
+        let (tx, rx) = mpsc::sync_channel(config.queue_size);
+        senders.push(tx);
+        let worker = Worker {
+            queue: rx,
+            shards: shards.clone(),
+            telemetry: telemetry.clone(),
+            pool: pool.clone(),
+            limits: config.limits,
+            errors_log: errors_log.clone(),
+        };
+        workers.push(spawn(&format!("herd-worker-{i}"), move || worker.run()));
+    }
+    let shared = Shared {
+        telemetry: telemetry.clone(),
+        dispatch: Arc::new(Dispatch::new(senders)),
+        pool,
+        stop: stop.clone(),
+        buffer_size: config.buffer_size,
+    };
+
+    // Listeners.
+    let mut listeners = Vec::new();
+    for (i, socket) in udp.into_iter().enumerate() {
+        let s = shared.clone();
+        listeners.push(spawn(&format!("herd-udp-{i}"), move || {
+            datagram::run(datagram::fd_of(&socket), Listener::Udp, &s);
+        }));
+    }
+    if let Some(socket) = uds {
+        let s = shared.clone();
+        listeners.push(spawn("herd-uds", move || {
+            datagram::run(datagram::fd_of(&socket), Listener::Uds, &s);
+        }));
+    }
+    if let Some(l) = uds_stream {
+        let s = shared.clone();
+        listeners.push(spawn("herd-uds-stream", move || {
+            stream::accept_unix(&l, &s);
+        }));
+    }
+    if let Some(l) = tcp {
+        let s = shared.clone();
+        listeners.push(spawn("herd-tcp", move || stream::accept_tcp(&l, &s)));
+    }
+    if let Some(l) = http {
+        let (t, st) = (telemetry.clone(), stop.clone());
+        listeners.push(spawn("herd-http", move || crate::http::serve(&l, &t, &st)));
+    }
+
+    // Flush.
+    let flusher = Flusher {
+        shards,
+        sinks,
+        telemetry: telemetry.clone(),
+        interval_ms: config.aggregate.interval_ms,
+        hostname: config.aggregate.hostname.clone(),
+        last: Vec::new(),
+    };
+    let (flush_tx, flush_rx) = mpsc::channel();
+    let flush_thread = spawn("herd-flush", move || flusher.run(&flush_rx));
+
+    Ok(Running {
+        bound,
+        telemetry,
+        stop,
+        shared: Some(shared),
+        listeners,
+        workers,
+        flusher: Some((flush_tx, flush_thread)),
+        socket_files,
+    })
+}
+
+impl Running {
+    /// Stops in data-path order: listeners stop reading (after draining what the kernel
+    /// holds), workers drain their queues, the last flush takes every bucket, open ones
+    /// included, and sinks close. `Err` when that took longer than `timeout`.
+    pub fn shutdown(mut self, timeout: Duration) -> Result<(), Duration> {
+        let (done_tx, done_rx) = mpsc::channel();
+        let stop = self.stop.clone();
+        stop.store(true, Relaxed);
+        let listeners = std::mem::take(&mut self.listeners);
+        let workers = std::mem::take(&mut self.workers);
+        let shared = self.shared.take();
+        let flusher = self.flusher.take();
+        let files = std::mem::take(&mut self.socket_files);
+        spawn("herd-shutdown", move || {
+            for l in listeners {
+                let _ = l.join();
+            }
+            drop(shared);
+            for w in workers {
+                let _ = w.join();
+            }
+            if let Some((tx, handle)) = flusher {
+                let _ = tx.send(());
+                let _ = handle.join();
+            }
+            for f in files {
+                let _ = std::fs::remove_file(f);
+            }
+            let _ = done_tx.send(());
+        });
+        done_rx.recv_timeout(timeout).map_err(|_| timeout)
+    }
+}

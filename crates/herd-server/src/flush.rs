@@ -1,0 +1,113 @@
+//! The flush thread: at every interval boundary, take the closed buckets of every shard and
+//! hand them, with herd's own figures, to every sink. At shutdown, flush everything.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use herd_aggregate::{Context, Flush, Point, PointKind, Value};
+use herd_dogstatsd::MetricType;
+
+use crate::listener::now_ms;
+use crate::sink::Sink;
+use crate::telemetry::Telemetry;
+use crate::worker::Shards;
+
+/// The flush loop's parts.
+pub struct Flusher {
+    /// Aggregators.
+    pub shards: Arc<Shards>,
+    /// Destinations.
+    pub sinks: Vec<Box<dyn Sink>>,
+    /// Counters.
+    pub telemetry: Arc<Telemetry>,
+    /// Bucket length.
+    pub interval_ms: u64,
+    /// Host of herd's own metrics.
+    pub hostname: String,
+    /// Counter values at the last flush, for rates.
+    pub last: Vec<u64>,
+}
+
+impl Flusher {
+    /// Flushes at each boundary until `stop` fires (or is dropped), then flushes everything.
+    pub fn run(mut self, stop: &Receiver<()>) {
+        loop {
+            let now = now_ms();
+            let next = (now / self.interval_ms + 1) * self.interval_ms;
+            match stop.recv_timeout(Duration::from_millis(next - now)) {
+                Err(RecvTimeoutError::Timeout) => self.flush_once(false),
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        self.flush_once(true);
+        for sink in &mut self.sinks {
+            if let Err(e) = sink.close() {
+                crate::log::warn(&format!("closing a sink failed: {e}"));
+            }
+        }
+    }
+
+    fn flush_once(&mut self, everything: bool) {
+        let started = Instant::now();
+        let now = now_ms();
+        let mut flush = Flush::default();
+        let mut contexts = 0;
+        for shard in self.shards.iter() {
+            let mut agg = shard.lock().expect("shard lock");
+            flush.extend(if everything {
+                agg.flush_all(now)
+            } else {
+                agg.flush(now)
+            });
+            contexts += agg.contexts();
+        }
+        self.telemetry.contexts.store(contexts as u64, Relaxed);
+        self.add_own_metrics(&mut flush, now);
+        for sink in &mut self.sinks {
+            if let Err(e) = sink.write(&flush) {
+                crate::log::warn(&format!(
+                    "a sink failed to take a flush of {} points: {e}",
+                    flush.points.len()
+                ));
+            }
+        }
+        let t = &self.telemetry;
+        t.flushes.fetch_add(1, Relaxed);
+        t.points.fetch_add(flush.points.len() as u64, Relaxed);
+        t.flush_micros
+            .store(started.elapsed().as_micros() as u64, Relaxed);
+    }
+
+    /// herd's own figures as `herd.*` points, through the same path as everything else.
+    fn add_own_metrics(&mut self, flush: &mut Flush, now: u64) {
+        let interval = self.interval_ms;
+        let start = (now - now % interval).saturating_sub(interval);
+        let snapshot = self.telemetry.snapshot();
+        self.last.resize(snapshot.len(), 0);
+        for (i, (name, value, is_counter)) in snapshot.into_iter().enumerate() {
+            let (kind, v) = if is_counter {
+                let delta = value.saturating_sub(self.last[i]);
+                self.last[i] = value;
+                (PointKind::Rate, delta as f64 / (interval as f64 / 1000.0))
+            } else {
+                (PointKind::Gauge, value as f64)
+            };
+            let context = Arc::new(Context {
+                name: name.into(),
+                tags: Box::new([]),
+                host: self.hostname.as_str().into(),
+                kind: MetricType::Gauge,
+            });
+            flush.points.push(Point {
+                context,
+                suffix: Arc::from(""),
+                kind,
+                interval_ms: interval,
+                timestamp_ms: start,
+                value: Value::Scalar(v),
+            });
+        }
+    }
+}

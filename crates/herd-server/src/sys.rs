@@ -1,0 +1,132 @@
+//! The few system calls std does not offer: batched receive, poll, and signal waiting.
+#![allow(unsafe_code)]
+
+use std::io;
+use std::os::fd::RawFd;
+
+/// Most datagrams taken by one `recvmmsg`.
+pub const MAX_BATCH: usize = 32;
+
+/// What one batched receive got.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Received {
+    /// Datagrams received (truncated ones included).
+    pub datagrams: usize,
+    /// Of which larger than their slot (dropped, counted).
+    pub truncated: usize,
+    /// Bytes copied.
+    pub bytes: usize,
+}
+
+/// Receives up to `min(MAX_BATCH, buf.len() / slot)` datagrams into consecutive `slot`-byte
+/// slots of `buf` with one `recvmmsg` (blocking for the first one up to the socket's receive
+/// timeout, then taking what is there). Whole datagrams are appended to `spans` as
+/// `(offset, len)`; a datagram longer than `slot` is counted as truncated, not kept.
+pub fn recv_batch(
+    fd: RawFd,
+    buf: &mut [u8],
+    slot: usize,
+    spans: &mut Vec<(u32, u32)>,
+    wait: bool,
+) -> io::Result<Received> {
+    let n = (buf.len() / slot).min(MAX_BATCH);
+    let mut iovs: [libc::iovec; MAX_BATCH] = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; MAX_BATCH];
+    // SAFETY: mmsghdr is plain data; all-zero is a valid (empty) value.
+    let mut msgs: [libc::mmsghdr; MAX_BATCH] = unsafe { std::mem::zeroed() };
+    for i in 0..n {
+        iovs[i] = libc::iovec {
+            iov_base: buf[i * slot..].as_mut_ptr().cast(),
+            iov_len: slot,
+        };
+        msgs[i].msg_hdr.msg_iov = &raw mut iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    let flags = if wait {
+        libc::MSG_WAITFORONE
+    } else {
+        libc::MSG_DONTWAIT
+    };
+    // SAFETY: every msg_iov points into `buf` at a distinct slot of `slot` bytes, all alive
+    // for the call; `n` is at most the arrays' length.
+    let got = unsafe {
+        libc::recvmmsg(
+            fd,
+            msgs.as_mut_ptr(),
+            n as libc::c_uint,
+            flags,
+            std::ptr::null_mut(),
+        )
+    };
+    if got < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut r = Received::default();
+    for (i, m) in msgs.iter().take(got as usize).enumerate() {
+        r.datagrams += 1;
+        r.bytes += m.msg_len as usize;
+        if m.msg_hdr.msg_flags & libc::MSG_TRUNC != 0 {
+            r.truncated += 1;
+        } else {
+            spans.push(((i * slot) as u32, m.msg_len));
+        }
+    }
+    Ok(r)
+}
+
+/// Waits until `fd` is readable or `timeout_ms` passes. `Ok(true)` when readable.
+pub fn wait_readable(fd: RawFd, timeout_ms: i32) -> io::Result<bool> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    let n = unsafe { libc::poll(&raw mut pfd, 1, timeout_ms) };
+    match n {
+        n if n < 0 => {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                Ok(false)
+            } else {
+                Err(e)
+            }
+        }
+        0 => Ok(false),
+        _ => Ok(true),
+    }
+}
+
+fn term_signals() -> libc::sigset_t {
+    // SAFETY: sigemptyset/sigaddset initialise the set we own.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&raw mut set);
+        libc::sigaddset(&raw mut set, libc::SIGINT);
+        libc::sigaddset(&raw mut set, libc::SIGTERM);
+        set
+    }
+}
+
+/// Blocks SIGINT and SIGTERM in this thread and every thread it starts afterwards, so that
+/// [`wait_for_signal`] receives them instead of the default action killing the process.
+pub fn block_term_signals() {
+    let set = term_signals();
+    // SAFETY: a valid set; the old mask is not wanted.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, std::ptr::null_mut());
+    }
+}
+
+/// Waits for SIGINT or SIGTERM (blocked first with [`block_term_signals`]); returns its number.
+pub fn wait_for_signal() -> i32 {
+    let set = term_signals();
+    let mut sig: libc::c_int = 0;
+    // SAFETY: a valid set and out pointer.
+    unsafe {
+        libc::sigwait(&raw const set, &raw mut sig);
+    }
+    sig
+}
