@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Decode DogStatsD messages from a file or stdin and print one JSON object per message.
     Decode(cmd::decode::Args),
+    /// Run the DogStatsD-compatible metrics daemon.
+    Statsd(cmd::statsd::Args),
     /// Run the Procfile's processes (foreman start), leaving no orphans.
     Start(cmd::start::Args),
     /// Run a command (or one Procfile entry) with the app's environment (foreman run).
@@ -27,16 +29,20 @@ enum Command {
     Check(cmd::check::Args),
     /// Write the processes out for systemd, supervisord, launchd, runit, compose or Kubernetes.
     Export(cmd::export::Args),
+    /// Draw, check and explain a Chef repository's roles (successor of knife-role-spaghetti).
+    Roles(cmd::roles::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Decode(args) => cmd::decode::run(&args),
+        Command::Statsd(args) => cmd::statsd::run(&args),
         Command::Start(args) => cmd::start::run(&args),
         Command::Run(args) => cmd::run::run(&args),
         Command::Check(args) => cmd::check::run(&args),
         Command::Export(args) => cmd::export::run(&args),
+        Command::Roles(args) => cmd::roles::run(&args),
     };
     match outcome {
         Ok(code) => code,
