@@ -22,6 +22,7 @@
 //!   role). Roles on one cycle share a depth, counting the cycle as one step.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -117,6 +118,9 @@ pub struct Analysis {
     pub missing: Vec<Missing>,
     /// Groups of defined roles with the same non-empty run list.
     pub identical: Vec<Vec<u32>>,
+    /// For each group in `identical`, whether the roles' attributes are identical too (only
+    /// then are they true duplicates worth merging).
+    pub identical_attributes: Vec<bool>,
     /// Suggested changes, most useful first.
     pub untangle: Vec<Suggestion>,
     /// Whether each edge lies on a cycle.
@@ -336,7 +340,7 @@ fn first_breaking_subset(g: &Graph, edges: &[u32], k: usize) -> Option<Vec<u32>>
     let mut idx: Vec<usize> = (0..k).collect();
     let mut removed = vec![false; n];
     loop {
-        removed.iter_mut().for_each(|r| *r = false);
+        removed.fill(false);
         for &i in &idx {
             removed[i] = true;
         }
@@ -371,16 +375,17 @@ fn els_order(g: &Graph, edges: &[u32]) -> BTreeMap<u32, usize> {
         out_e.entry(e.to).or_default();
         in_e.entry(e.from).or_default();
     }
-    let mut alive: BTreeMap<u32, ()> = out_e.keys().map(|v| (*v, ())).collect();
-    let live_deg = |m: &BTreeMap<u32, Vec<u32>>, v: u32, alive: &BTreeMap<u32, ()>| {
-        m[&v].iter().filter(|w| alive.contains_key(w)).count()
-    };
+    let mut alive: std::collections::BTreeSet<u32> = out_e.keys().copied().collect();
+    let live_deg =
+        |m: &BTreeMap<u32, Vec<u32>>, v: u32, alive: &std::collections::BTreeSet<u32>| {
+            m[&v].iter().filter(|w| alive.contains(w)).count()
+        };
     let (mut s1, mut s2) = (Vec::new(), Vec::new());
     while !alive.is_empty() {
         let mut changed = true;
         while changed {
             changed = false;
-            let verts: Vec<u32> = alive.keys().copied().collect();
+            let verts: Vec<u32> = alive.iter().copied().collect();
             for v in verts {
                 if live_deg(&out_e, v, &alive) == 0 {
                     alive.remove(&v);
@@ -393,7 +398,7 @@ fn els_order(g: &Graph, edges: &[u32]) -> BTreeMap<u32, usize> {
                 }
             }
         }
-        if let Some(v) = alive.keys().copied().max_by_key(|&v| {
+        if let Some(v) = alive.iter().copied().max_by_key(|&v| {
             (
                 live_deg(&out_e, v, &alive) as i64 - live_deg(&in_e, v, &alive) as i64,
                 std::cmp::Reverse(v),
@@ -509,6 +514,10 @@ fn redundant(g: &Graph, comps: &[Vec<u32>]) -> Vec<Redundant> {
             // item back so that of two items that reach each other the earlier one stays.
             let mut reach = vec![vec![false; k]; k];
             for (yi, row) in reach.iter_mut().enumerate() {
+                if to(yi) == owner {
+                    // A role listing itself brings in nothing it does not already have.
+                    continue;
+                }
                 gen += 1;
                 stack.clear();
                 stack.push(to(yi));
@@ -619,6 +628,19 @@ fn identical(g: &Graph, a: &mut Analysis) {
     }
     a.identical = groups.into_values().filter(|g| g.len() > 1).collect();
     a.identical.sort();
+    a.identical_attributes = a
+        .identical
+        .iter()
+        .map(|grp| {
+            grp.iter().all(|&v| {
+                g.vertices[v as usize].attributes == g.vertices[grp[0] as usize].attributes
+            })
+        })
+        .collect();
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn names(g: &Graph, ids: &[u32], max: usize) -> String {
@@ -707,9 +729,10 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
             path_text(g, &example.via)
         );
         if reorders > 0 {
-            reason.push_str(&format!(
+            let _ = write!(
+                reason,
                 "; in {reorders} of them it comes first, so removing it moves it later in the run"
-            ));
+            );
         }
         out.push(Suggestion {
             action: Action::RemoveRedundant,
@@ -725,12 +748,20 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
             edges: rs.iter().map(|r| r.edge).collect(),
         });
     }
-    for group in &a.identical {
+    for (group, _) in a
+        .identical
+        .iter()
+        .zip(&a.identical_attributes)
+        .filter(|(_, same)| **same)
+    {
         let len = g.run_list(group[0]).count();
         out.push(Suggestion {
             action: Action::MergeIdentical,
             change: format!("merge roles {} into one", names(g, group, 5)),
-            reason: format!("their run lists are identical ({len} entries each)"),
+            reason: format!(
+                "their run lists and attributes are identical ({} each)",
+                plural(len, "entry", "entries")
+            ),
             edges_removed: len * (group.len() - 1),
             edges: Vec::new(),
         });
@@ -859,6 +890,12 @@ mod tests {
         let a = analyse(&g);
         let r: Vec<String> = a.redundant.iter().map(|r| edge_text(&g, r.edge)).collect();
         assert_eq!(r, vec!["top>b"]);
+    }
+
+    #[test]
+    fn a_role_listing_itself_makes_nothing_redundant() {
+        let g = graph(&[("self", &["role[self]", "x"])]);
+        assert!(analyse(&g).redundant.is_empty());
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub fn expand(repo: &Repository, top: &str, list: &[Entry], env: &str) -> Expans
         missing: Vec::new(),
         conflicts: Vec::new(),
     };
-    let mut applied: HashMap<String, ()> = HashMap::new();
+    let mut applied: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut recipes: HashMap<String, (usize, Option<String>)> = HashMap::new();
     // Explicit stack of (run list, next index); `path` holds the roles being expanded.
     let mut stack: Vec<(&[Entry], usize)> = vec![(list, 0)];
@@ -133,7 +133,7 @@ pub fn expand(repo: &Repository, top: &str, list: &[Entry], env: &str) -> Expans
                 }
             },
             ItemKind::Role => {
-                if applied.contains_key(&item.name) {
+                if applied.contains(&item.name) {
                     x.skipped.push(Skipped {
                         item: item.to_string(),
                         path: shown_path,
@@ -141,7 +141,7 @@ pub fn expand(repo: &Repository, top: &str, list: &[Entry], env: &str) -> Expans
                     });
                     continue;
                 }
-                applied.insert(item.name.clone(), ());
+                applied.insert(item.name.clone());
                 let Some(role) = repo.role(&item.name) else {
                     x.missing.push(Skipped {
                         item: item.to_string(),

@@ -41,6 +41,9 @@ pub struct Vertex {
     /// The file that defines it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
+    /// A hash of a role's attributes (equal roles have equal fingerprints).
+    #[serde(skip)]
+    pub attributes: u64,
 }
 
 impl Vertex {
@@ -151,6 +154,7 @@ impl Graph {
             let id = g.vertex(VertexKind::Role, &role.key);
             g.vertices[id as usize].defined = true;
             g.vertices[id as usize].file = Some(role.file.clone());
+            g.vertices[id as usize].attributes = fingerprint(role);
         }
         for role in &repo.roles {
             let id = g.lookup[&(VertexKind::Role, role.key.clone())];
@@ -206,6 +210,7 @@ impl Graph {
             name: name.to_string(),
             defined: kind == VertexKind::Recipe,
             file: None,
+            attributes: 0,
         });
         self.out.push(Vec::new());
         self.inc.push(Vec::new());
@@ -298,6 +303,7 @@ impl Graph {
     }
 
     /// The subgraph of the vertices in `keep` (by id), ids renumbered in order.
+    #[must_use]
     pub fn subgraph(&self, keep: &[bool]) -> Graph {
         let mut g = Graph {
             env: self.env.clone(),
@@ -335,6 +341,7 @@ impl Graph {
 
     /// The part of the graph `focus` is in: everything it reaches and everything that reaches
     /// it, plus the environments of kept nodes.
+    #[must_use]
     pub fn focus(&self, focus: u32) -> Graph {
         let mut keep = vec![false; self.vertices.len()];
         for forward in [true, false] {
@@ -391,6 +398,14 @@ impl Graph {
         }
         c
     }
+}
+
+fn fingerprint(role: &crate::model::Role) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    role.default_attributes.to_string().hash(&mut h);
+    role.override_attributes.to_string().hash(&mut h);
+    h.finish()
 }
 
 /// Sizes of a graph.

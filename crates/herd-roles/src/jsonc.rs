@@ -1,5 +1,5 @@
 //! JSON with comments, as Chef's parser accepts it: `//` line comments and `/* */` block
-//! comments are replaced by spaces (newlines kept), so serde_json's line and column still point
+//! comments are replaced by spaces (newlines kept), so `serde_json`'s line and column still point
 //! into the original file.
 
 /// Replaces comments outside strings with spaces, keeping every newline and every byte offset.
@@ -61,7 +61,7 @@ pub fn strip_comments(text: &str) -> String {
 }
 
 /// Where in `text` the JSON string literal `needle` first occurs at or after byte `from`,
-/// as a 1-based line and column. Used to point at a run-list item, which serde_json's `Value`
+/// as a 1-based line and column. Used to point at a run-list item, which `serde_json`'s `Value`
 /// does not locate.
 pub fn locate(text: &str, from: usize, needle: &str) -> Option<crate::diagnostic::Pos> {
     let quoted = serde_json::to_string(needle).ok()?;

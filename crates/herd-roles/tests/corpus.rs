@@ -1,6 +1,6 @@
 //! The real repositories in `../shared/corpus/chef/` (skipped when absent): every role and
 //! environment parses with zero warnings, and every run list equals what Chef would load, as
-//! read by an independent extractor (serde_json for JSON roles; a line scanner of the
+//! read by an independent extractor (`serde_json` for JSON roles; a line scanner of the
 //! `run_list(…)` block for the Ruby roles, which all use that one form).
 
 use std::path::{Path, PathBuf};

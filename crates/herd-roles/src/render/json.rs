@@ -97,6 +97,7 @@ struct A {
     unused: Vec<String>,
     missing: Vec<M>,
     identical: Vec<Vec<String>>,
+    identical_attributes: Vec<bool>,
     untangle: Vec<S>,
 }
 
@@ -209,6 +210,7 @@ pub fn write(g: &Graph, a: &Analysis, diagnostics: &[Diagnostic]) -> String {
                 })
                 .collect(),
             identical: a.identical.iter().map(|grp| labels(grp)).collect(),
+            identical_attributes: a.identical_attributes.clone(),
             untangle: a
                 .untangle
                 .iter()

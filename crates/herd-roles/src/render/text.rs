@@ -75,6 +75,7 @@ pub fn headline(g: &Graph) -> String {
 }
 
 /// The full report.
+#[allow(clippy::many_single_char_names)] // g, a: graph and analysis, as throughout the crate
 pub fn report(g: &Graph, a: &Analysis, limits: Limits) -> String {
     let mut s = String::new();
     let n = limits.per_section;
@@ -232,12 +233,17 @@ pub fn report(g: &Graph, a: &Analysis, limits: Limits) -> String {
     more(&mut s, a.unused.len(), n * 3);
 
     let _ = writeln!(s, "\nIdentical run lists: {}", a.identical.len());
-    for grp in a.identical.iter().take(n) {
+    for (grp, same) in a.identical.iter().zip(&a.identical_attributes).take(n) {
         let names: Vec<&str> = grp
             .iter()
             .map(|&v| g.vertices[v as usize].name.as_str())
             .collect();
-        let _ = writeln!(s, "  {}", names.join(", "));
+        let note = if *same {
+            "same attributes too: duplicates"
+        } else {
+            "attributes differ"
+        };
+        let _ = writeln!(s, "  {} ({note})", names.join(", "));
     }
     more(&mut s, a.identical.len(), n);
 

@@ -625,10 +625,8 @@ impl Lexer<'_> {
             self.at += 1;
         }
         let terminator = self.ident_text();
-        if quote == b'\'' || quote == b'"' {
-            if self.peek(0) == quote {
-                self.at += 1;
-            }
+        if (quote == b'\'' || quote == b'"') && self.peek(0) == quote {
+            self.at += 1;
         }
         let token = self.out.len();
         self.push(Tok::Str(vec![StrPart::Lit(String::new())]), pos, space);

@@ -512,14 +512,22 @@ impl Parser {
     fn recover(&mut self, close: Option<&str>) {
         let mut depth = 0u32;
         loop {
-            match self.tok() {
-                Tok::Eof => return,
-                Tok::Newline if depth == 0 && close.is_none() => return,
-                Tok::Punct("(" | "[" | "{") => depth += 1,
-                Tok::Punct(")" | "]" | "}") if depth > 0 => depth -= 1,
-                Tok::Punct(p) if depth == 0 && (*p == "," || close == Some(*p)) => return,
-                Tok::Punct(")" | "]" | "}") => return,
-                _ => {}
+            let stop = match self.tok() {
+                Tok::Newline => depth == 0 && close.is_none(),
+                Tok::Punct("(" | "[" | "{") => {
+                    depth += 1;
+                    false
+                }
+                Tok::Punct(")" | "]" | "}") if depth > 0 => {
+                    depth -= 1;
+                    false
+                }
+                Tok::Eof | Tok::Punct(")" | "]" | "}") => true,
+                Tok::Punct(p) => depth == 0 && (*p == "," || close == Some(*p)),
+                _ => false,
+            };
+            if stop {
+                return;
             }
             self.bump();
         }
@@ -588,6 +596,7 @@ impl Parser {
     }
 
     /// Arithmetic on numbers, `+` on strings and arrays, `-` on arrays.
+    #[allow(clippy::many_single_char_names)] // a, b, l, r, o: operands and operator
     fn binary(&mut self, left: Value, right: Value, op: &Token) -> Value {
         let pos = left.pos;
         let Tok::Punct(o) = op.tok else {
