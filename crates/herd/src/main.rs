@@ -20,7 +20,7 @@ enum Command {
     /// Decode DogStatsD messages from a file or stdin and print one JSON object per message.
     Decode(cmd::decode::Args),
     /// Run the DogStatsD-compatible metrics daemon.
-    Statsd(cmd::statsd::Args),
+    Statsd(Box<cmd::statsd::Args>),
     /// Run the Procfile's processes (foreman start), leaving no orphans.
     Start(cmd::start::Args),
     /// Run a command (or one Procfile entry) with the app's environment (foreman run).

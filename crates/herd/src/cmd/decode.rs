@@ -15,7 +15,7 @@ pub struct Args {
     /// The input is a UDS stream capture: 4-byte little-endian length-prefixed frames.
     #[arg(long)]
     framed: bool,
-    /// Largest frame accepted with --framed, in bytes (like DD_DOGSTATSD_BUFFER_SIZE).
+    /// Largest frame accepted with --framed, in bytes (like `DD_DOGSTATSD_BUFFER_SIZE`).
     #[arg(long, default_value_t = 8192, value_name = "BYTES")]
     buffer_size: usize,
     /// Longest metric name, in bytes.
@@ -40,7 +40,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         max_name_len: args.max_name_len,
         max_tag_len: args.max_tag_len,
         max_tags: args.max_tags,
-        overflow: if args.reject_oversize { Overflow::Reject } else { Overflow::Truncate },
+        overflow: if args.reject_oversize {
+            Overflow::Reject
+        } else {
+            Overflow::Truncate
+        },
     };
     // The datagrams to decode, each with the input offset of its first byte.
     let mut errors = Vec::new();
@@ -48,7 +52,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.framed {
         for frame in frame::frames(&input, args.buffer_size) {
             match frame {
-                Ok((offset, payload)) => datagrams.push((offset as usize + frame::HEADER_LEN, payload)),
+                Ok((offset, payload)) => {
+                    datagrams.push((offset as usize + frame::HEADER_LEN, payload));
+                }
                 Err(e) => errors.push(format!(" {e}")),
             }
         }
@@ -81,24 +87,29 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for e in &errors {
         eprintln!("{name}:{e}");
     }
-    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn read_input(file: Option<&PathBuf>) -> anyhow::Result<(String, Vec<u8>)> {
     let mut input = Vec::new();
-    match file.filter(|p| p.as_os_str() != "-") {
-        Some(path) => {
-            input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Ok((path.display().to_string(), input))
-        }
-        None => {
-            io::stdin().lock().read_to_end(&mut input).context("cannot read stdin")?;
-            Ok(("<stdin>".to_owned(), input))
-        }
+    if let Some(path) = file.filter(|p| p.as_os_str() != "-") {
+        input = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok((path.display().to_string(), input))
+    } else {
+        io::stdin()
+            .lock()
+            .read_to_end(&mut input)
+            .context("cannot read stdin")?;
+        Ok(("<stdin>".to_owned(), input))
     }
 }
 
-/// 1-based line and column (in bytes) of `offset` in `input`.
+/// 1-based line and column (in bytes) of `offset` in `input`. Runs once per error only.
+#[allow(clippy::naive_bytecount)]
 fn line_col(input: &[u8], offset: usize) -> (usize, usize) {
     let before = &input[..offset.min(input.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;

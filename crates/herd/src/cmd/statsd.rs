@@ -132,9 +132,14 @@ impl Args {
             ("oversize", &self.oversize),
             ("host_tags", &self.host_tags),
         ];
-        let mut flags: BTreeMap<&'static str, String> =
-            opts.into_iter().filter_map(|(k, v)| v.clone().map(|v| (k, v))).collect();
-        for (key, on) in [("non_local_traffic", self.non_local_traffic), ("etsy_gauges", self.etsy_gauges)] {
+        let mut flags: BTreeMap<&'static str, String> = opts
+            .into_iter()
+            .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+            .collect();
+        for (key, on) in [
+            ("non_local_traffic", self.non_local_traffic),
+            ("etsy_gauges", self.etsy_gauges),
+        ] {
             if on {
                 flags.insert(key, "true".to_owned());
             }
@@ -149,7 +154,8 @@ impl Args {
             Some(path) => Some((path.as_path(), config::read_file(path)?)),
             None => None,
         };
-        let mut settings = config::resolve(&self.flags(), &env, file.as_ref().map(|(p, t)| (*p, t)));
+        let mut settings =
+            config::resolve(&self.flags(), &env, file.as_ref().map(|(p, t)| (*p, t)));
         config::heroku_tag(&mut settings, &env);
         let server = ServerConfig::from_resolved(&settings)?;
         Ok((settings, server))
@@ -193,7 +199,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         config.aggregate.interval_ms
     ));
     let signal = herd_server::sys::wait_for_signal();
-    herd_server::log::info(&format!("signal {signal}: draining and flushing every open bucket"));
+    herd_server::log::info(&format!(
+        "signal {signal}: draining and flushing every open bucket"
+    ));
     match running.shutdown(config.shutdown_timeout) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(t) => {

@@ -1,0 +1,110 @@
+//! `herd statsd` as a process: real sockets, real SIGTERM, configuration precedence.
+
+mod support;
+
+use std::net::UdpSocket;
+use std::process::Command;
+
+use support::daemon::Daemon;
+
+#[test]
+fn sigterm_with_open_buckets_loses_nothing_and_exits_0() {
+    let d = Daemon::start(&[]);
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target = d.udp.unwrap();
+    for line in [
+        "page.views:1|c|#env:prod",
+        "page.views:1|c|@0.5|#env:prod",
+        "lat:10|ms",
+        "lat:30|ms",
+        "fuel:0.5|g",
+        "u:a|s",
+        "u:b|s",
+    ] {
+        udp.send_to(line.as_bytes(), target).unwrap();
+    }
+    // The 10 s bucket is still open: SIGTERM must flush it.
+    let out = d.stop();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let views = out.point("page.views");
+    assert_eq!(views["type"], "rate");
+    assert_eq!(views["value"], 0.3);
+    assert_eq!(views["interval"], 10);
+    assert_eq!(views["tags"], serde_json::json!(["env:prod"]));
+    assert_eq!(views["host"], "testhost");
+    assert_eq!(
+        views["timestamp"].as_u64().unwrap() % 10,
+        0,
+        "stamped with the bucket start"
+    );
+    assert_eq!(out.point("lat.avg")["value"], 20.0);
+    assert_eq!(out.point("lat.count")["type"], "rate");
+    assert_eq!(out.point("fuel")["value"], 0.5);
+    assert_eq!(out.point("u")["value"], 2.0);
+    assert!(
+        out.stderr.contains("draining and flushing"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn print_config_names_each_source() {
+    let out = Command::new(env!("CARGO_BIN_EXE_herd"))
+        .args(["statsd", "--print-config", "--tags", "team:a"])
+        .env("DD_DOGSTATSD_PORT", "9999")
+        .env("HERD_FLUSH_INTERVAL", "1s")
+        .env("DYNO", "web.2")
+        .env_remove("HEROKU_APP_NAME")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        line("udp").ends_with("\"127.0.0.1:9999\"  # env DD_DOGSTATSD_PORT"),
+        "{text}"
+    );
+    assert!(line("flush_interval").ends_with("\"1s\"  # env HERD_FLUSH_INTERVAL"));
+    assert!(line("tags").ends_with("\"team:a\"  # flag"));
+    assert!(line("hostname").ends_with("\"web.2\"  # derived: Heroku DYNO"));
+    assert!(line("dyno_tag").contains("dyno:web.2"));
+    assert!(line("http").ends_with("\"127.0.0.1:8127\"  # default"));
+}
+
+#[test]
+fn a_bad_value_is_an_error_naming_key_value_and_what_is_allowed() {
+    let out = Command::new(env!("CARGO_BIN_EXE_herd"))
+        .args(["statsd", "--udp", "localhost"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "udp = `localhost` (from flag): an IP address with a port (127.0.0.1:8125), or off"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_an_error_naming_the_listener() {
+    let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_herd"))
+        .args(["statsd", "--udp", &addr, "--http", "off"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(&format!("cannot listen on UDP {addr}")),
+        "{err}"
+    );
+}
