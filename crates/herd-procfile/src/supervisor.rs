@@ -155,6 +155,10 @@ const HANDLED: [libc::c_int; 6] = [
 ];
 
 /// Runs `specs` until they have all stopped, writing the multiplexed log to `out`.
+///
+/// The supervisor takes over the process's SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1 and
+/// SIGUSR2 handlers and reaps every child of the process, so only one may run at a time in a
+/// process, and the caller should not wait for children of its own meanwhile.
 pub fn supervise<W: Write>(
     specs: Vec<ProcessSpec>,
     settings: Settings,

@@ -60,6 +60,12 @@ pub fn systemd(s: &str) -> String {
     out
 }
 
+/// A systemd `Environment=` assignment in double quotes: like [`systemd`] but `$` is kept, as
+/// systemd does not expand variables there.
+pub fn systemd_env(s: &str) -> String {
+    systemd(s).replace("$$", "$")
+}
+
 /// A supervisord (Python `ConfigParser`) value: `%` doubled.
 pub fn ini(s: &str) -> String {
     s.replace('%', "%%")

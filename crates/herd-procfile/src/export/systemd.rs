@@ -27,7 +27,11 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
             quote::systemd(&s.root.display().to_string())
         );
         for (k, v) in &inst.env {
-            let _ = writeln!(text, "Environment={}", quote::systemd(&format!("{k}={v}")));
+            let _ = writeln!(
+                text,
+                "Environment={}",
+                quote::systemd_env(&format!("{k}={v}"))
+            );
         }
         let script = exec_script(raw_command(project, inst));
         let script = match script.strip_prefix("exec ") {

@@ -1,0 +1,168 @@
+//! Golden tests for every exporter: a fixed project rendered and compared byte for byte with
+//! `tests/golden/<format>/`. Set `HERD_BLESS=1` to rewrite the golden files after a deliberate
+//! change, then review the diff.
+
+use std::path::{Path, PathBuf};
+
+use herd_procfile::export::{self, Format, Settings};
+use herd_procfile::formation::Formation;
+use herd_procfile::project::{Options, Project};
+
+const PROCFILE: &str = "\
+web: bundle exec puma -p $PORT -C config/puma.rb
+worker: sh -c 'echo \"it'\\''s 100% $QUEUE\"' && sidekiq
+clock: exec ruby clock.rb
+";
+
+const DOTENV: &str = "\
+DATABASE_URL=postgres://u:p@db/app?sslmode=require
+QUEUE=\"default critical\"
+MOTD='say \"hi\" for $5'
+";
+
+fn render(format: Format) -> Vec<export::File> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Procfile"), PROCFILE).unwrap();
+    std::fs::write(dir.path().join(".env"), DOTENV).unwrap();
+    let project = Project::load(
+        &Options {
+            root: Some(dir.path().to_owned()),
+            ..Options::default()
+        },
+        None,
+        false,
+    )
+    .unwrap();
+    let instances = project
+        .instances(&[], &Formation::parse("all=1,web=2,clock=0").unwrap())
+        .unwrap();
+    let settings = Settings {
+        app: "shop".into(),
+        user: "deploy".into(),
+        log_dir: "/var/log/shop".into(),
+        root: "/srv/shop".into(),
+        location: "/etc/service".into(),
+        timeout: 10,
+        image: "registry.example/shop:1.2".into(),
+    };
+    export::render(format, &project, &instances, &settings)
+}
+
+fn golden_dir(format: Format) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format.to_string())
+}
+
+fn list(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            list(&path, base, out);
+        } else {
+            out.push(path.strip_prefix(base).unwrap().to_owned());
+        }
+    }
+}
+
+#[track_caller]
+fn check(format: Format) {
+    let files = render(format);
+    let dir = golden_dir(format);
+    if std::env::var_os("HERD_BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        export::write(&dir, &files).unwrap();
+    }
+    let mut expected = Vec::new();
+    list(&dir, &dir, &mut expected);
+    expected.sort();
+    let mut got: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        expected,
+        "{format}: file set differs from {}",
+        dir.display()
+    );
+    for f in &files {
+        let want = std::fs::read_to_string(dir.join(&f.path)).unwrap();
+        assert_eq!(f.contents, want, "{format}: {} differs", f.path.display());
+    }
+}
+
+#[test]
+fn systemd_matches_golden() {
+    check(Format::Systemd);
+}
+
+#[test]
+fn supervisord_matches_golden() {
+    check(Format::Supervisord);
+}
+
+#[test]
+fn launchd_matches_golden() {
+    check(Format::Launchd);
+}
+
+#[test]
+fn runit_matches_golden() {
+    check(Format::Runit);
+    let files = render(Format::Runit);
+    assert!(files
+        .iter()
+        .filter(|f| f.path.ends_with("run"))
+        .all(|f| f.executable));
+}
+
+#[test]
+fn compose_matches_golden() {
+    check(Format::Compose);
+}
+
+#[test]
+fn kubernetes_matches_golden() {
+    check(Format::Kubernetes);
+}
+
+#[test]
+fn systemd_units_start_the_command_through_bash_with_escapes() {
+    let files = render(Format::Systemd);
+    let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "shop.target",
+            "shop-web.1.service",
+            "shop-web.2.service",
+            "shop-worker.1.service"
+        ]
+    );
+    let web = &files[1].contents;
+    assert!(web.contains("Environment=\"PORT=5000\"\n"), "{web}");
+    assert!(web.contains("ExecStart=/bin/bash -lc \"exec -a \\\"shop-web.1\\\" bundle exec puma -p $$PORT -C config/puma.rb\"\n"), "{web}");
+    assert!(files[0]
+        .contents
+        .contains("Wants=shop-web.1.service shop-web.2.service shop-worker.1.service\n"));
+}
+
+#[test]
+fn the_shell_reads_back_the_quoted_runit_command() {
+    // The run script's last line must hand sh exactly the Procfile command.
+    let files = render(Format::Runit);
+    let run = files
+        .iter()
+        .find(|f| f.path == Path::new("shop-worker-1/run"))
+        .unwrap();
+    let line = run.contents.lines().last().unwrap();
+    let quoted = line.split_once("/bin/sh -c ").unwrap().1;
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("printf %s {quoted}"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "sh -c 'echo \"it'\\''s 100% $QUEUE\"' && sidekiq"
+    );
+}
