@@ -127,6 +127,27 @@ pub struct Analysis {
     pub on_cycle: Vec<bool>,
 }
 
+/// The run-list graph's vertices in topological order (every owner before the items it
+/// lists), or `None` when it has a cycle.
+pub fn topological_order(g: &Graph) -> Option<Vec<u32>> {
+    let adj: Vec<Vec<u32>> = (0..g.vertices.len() as u32)
+        .map(|v| g.run_list(v).map(|e| e.to).collect())
+        .collect();
+    if adj
+        .iter()
+        .enumerate()
+        .any(|(v, succ)| succ.contains(&(v as u32)))
+    {
+        return None;
+    }
+    let (comps, _) = tarjan(&adj);
+    if comps.iter().any(|c| c.len() > 1) {
+        return None;
+    }
+    // Tarjan emits sinks first.
+    Some(comps.into_iter().rev().map(|c| c[0]).collect())
+}
+
 /// Analyses `g`.
 pub fn analyse(g: &Graph) -> Analysis {
     let n = g.vertices.len();
@@ -150,7 +171,7 @@ pub fn analyse(g: &Graph) -> Analysis {
     };
     cycles(g, &comps, &comp, &mut a);
     depth(g, &comps, &comp, &mut a);
-    a.redundant = redundant(g, &comps);
+    a.redundant = redundant(g, &comps, &comp);
     for (i, v) in g.vertices.iter().enumerate() {
         if v.kind == VertexKind::Role && v.defined && a.fan_in[i] == 0 {
             a.unused.push(i as u32);
@@ -453,7 +474,7 @@ fn depth(g: &Graph, comps: &[Vec<u32>], comp: &[u32], a: &mut Analysis) {
 }
 
 /// Redundant entries of every run list (see the module notes).
-fn redundant(g: &Graph, comps: &[Vec<u32>]) -> Vec<Redundant> {
+fn redundant(g: &Graph, comps: &[Vec<u32>], comp: &[u32]) -> Vec<Redundant> {
     let n = g.vertices.len();
     let acyclic = comps.iter().all(|c| c.len() == 1)
         && g.edges
@@ -510,12 +531,19 @@ fn redundant(g: &Graph, comps: &[Vec<u32>]) -> Vec<Redundant> {
                 }
             }
         } else {
-            // Search from each item on its own, avoiding the owner, and decide from the last
-            // item back so that of two items that reach each other the earlier one stays.
+            // Search from each item on its own, avoiding the owner — and, when the owner is on
+            // a cycle, its whole cycle: otherwise two roles of one cycle could each call an
+            // entry redundant because of the other's copy, and removing both would lose it.
+            // Decide from the last item back so that of two items that reach each other the
+            // earlier one stays.
+            let oc = comp[owner as usize];
+            let on_cycle = comps[oc as usize].len() > 1;
+            let avoid = |v: u32| v == owner || (on_cycle && comp[v as usize] == oc);
             let mut reach = vec![vec![false; k]; k];
             for (yi, row) in reach.iter_mut().enumerate() {
-                if to(yi) == owner {
-                    // A role listing itself brings in nothing it does not already have.
+                if avoid(to(yi)) {
+                    // A role listing itself, or a role of its own cycle, cannot vouch for an
+                    // entry.
                     continue;
                 }
                 gen += 1;
@@ -524,7 +552,7 @@ fn redundant(g: &Graph, comps: &[Vec<u32>]) -> Vec<Redundant> {
                 stamp[to(yi) as usize] = gen;
                 while let Some(v) = stack.pop() {
                     for e in g.run_list(v) {
-                        if e.to == owner {
+                        if avoid(e.to) {
                             continue;
                         }
                         let xi = slot[e.to as usize];
@@ -543,7 +571,7 @@ fn redundant(g: &Graph, comps: &[Vec<u32>]) -> Vec<Redundant> {
                 if let Some(yi) = (0..k).find(|&yi| yi != xi && !flagged[yi] && reach[yi][xi]) {
                     flagged[xi] = true;
                     gen += 1;
-                    let via = search_path(g, to(yi), to(xi), owner, &mut stamp, &mut parent, gen);
+                    let via = search_path(g, to(yi), to(xi), &avoid, &mut stamp, &mut parent, gen);
                     out.push(Redundant {
                         edge: list[xi],
                         via,
@@ -584,12 +612,12 @@ fn path_to(parent: &[u32], from: u32, to: u32) -> Vec<u32> {
     path
 }
 
-/// A path from `from` to `to` that avoids `avoid` (breadth first, so shortest).
+/// A path from `from` to `to` through no vertex `avoid` accepts (breadth first, so shortest).
 fn search_path(
     g: &Graph,
     from: u32,
     to: u32,
-    avoid: u32,
+    avoid: &dyn Fn(u32) -> bool,
     stamp: &mut [u32],
     parent: &mut [u32],
     gen: u32,
@@ -598,7 +626,7 @@ fn search_path(
     stamp[from as usize] = gen;
     while let Some(v) = queue.pop_front() {
         for e in g.run_list(v) {
-            if e.to == avoid || stamp[e.to as usize] == gen {
+            if avoid(e.to) || stamp[e.to as usize] == gen {
                 continue;
             }
             stamp[e.to as usize] = gen;

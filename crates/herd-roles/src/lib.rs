@@ -24,6 +24,7 @@ pub mod repo;
 pub mod ruby;
 pub mod run_list;
 mod scc;
+pub mod synth;
 
 pub use diagnostic::{Diagnostic, Kind, Pos};
 pub use model::{Entry, Environment, Node, Role, DEFAULT_ENV};

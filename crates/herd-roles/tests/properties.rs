@@ -1,0 +1,224 @@
+//! Property tests: the Ruby DSL reader against generated roles, the JSON reader and the DSL
+//! reader against arbitrary input, and the analyses against random graphs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use herd_roles::analysis::{analyse, topological_order};
+use herd_roles::graph::{EdgeKind, Graph, Options};
+use herd_roles::model::{read_role, Entry, Role, DEFAULT_ENV};
+use herd_roles::{Repository, RunListItem};
+use proptest::prelude::*;
+
+fn cookbook() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9_]{0,8}(::[a-z][a-z0-9_]{0,6})?"
+}
+
+/// A run-list item as a user writes it.
+fn item() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z][a-z0-9_-]{0,10}".prop_map(|r| format!("role[{r}]")),
+        cookbook().prop_map(|c| format!("recipe[{c}]")),
+        (cookbook(), 0u8..20, 0u8..20).prop_map(|(c, a, b)| format!("recipe[{c}@{a}.{b}]")),
+        cookbook(),
+    ]
+}
+
+/// Renders a run list in one of the DSL forms real repositories use.
+fn render(items: &[String], form: u8) -> String {
+    let dq: Vec<String> = items.iter().map(|s| format!("\"{s}\"")).collect();
+    let sq: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
+    match form {
+        0 if !items.is_empty() => format!("run_list {}\n", dq.join(", ")),
+        1 => format!("run_list(\n  {}\n)\n", sq.join(",\n  ")),
+        2 if !items.is_empty() => format!("run_list [\n  {},\n]\n", dq.join(",\n  ")),
+        3 => format!("run_list %w[ {} ]\n", items.join(" ")),
+        4 => format!("run_list(*%w( {} ))\n", items.join("\n  ")),
+        5 => format!("all = [{}]\nrun_list(all + [])\n", dq.join(", ")),
+        6 if !items.is_empty() => format!("run_list {} \\\n  \n", dq.join(", \\\n  ")),
+        _ => format!("run_list([[{}]])\n", dq.join("], [")),
+    }
+}
+
+fn parsed(items: &[String]) -> Vec<String> {
+    items
+        .iter()
+        .map(|s| RunListItem::parse(s).unwrap().to_string())
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn property_test_a_rendered_role_reads_back_the_same_run_list(
+        items in proptest::collection::vec(item(), 0..12),
+        form in 0u8..8,
+        name in "[a-z][a-z0-9_-]{0,12}",
+    ) {
+        let src = format!("# generated\nname \"{name}\"\ndescription 'd'\n{}", render(&items, form));
+        let (role, diags) = read_role(Path::new(&format!("{name}.rb")), &src);
+        prop_assert!(diags.is_empty(), "{src}\n{diags:?}");
+        let got: Vec<String> = role.run_list().iter().map(|e| e.item.to_string()).collect();
+        prop_assert_eq!(got, parsed(&items), "{}", src);
+    }
+
+    #[test]
+    fn property_test_the_dsl_reader_never_panics(src in "\\PC{0,300}") {
+        let _ = read_role(Path::new("x.rb"), &src);
+    }
+
+    #[test]
+    fn property_test_the_dsl_reader_never_panics_on_ruby_like_text(
+        parts in proptest::collection::vec(prop_oneof![
+            Just("run_list"), Just("("), Just(")"), Just("["), Just("]"), Just("{"), Just("}"),
+            Just(","), Just("\"a\""), Just("'b'"), Just("%w["), Just("*"), Just("=>"), Just("x:"),
+            Just(":s"), Just("\n"), Just("\\\n"), Just("<<~E\n"), Just("E\n"), Just("#{"), Just("do"),
+            Just("end"), Just("if"), Just("+"), Just("1"), Just("/"), Just("x ="), Just("."),
+        ], 0..60)
+    ) {
+        let _ = read_role(Path::new("x.rb"), &parts.join(" "));
+    }
+
+    #[test]
+    fn property_test_the_json_reader_never_panics(src in "\\PC{0,300}") {
+        let _ = read_role(Path::new("x.json"), &src);
+        let _ = herd_roles::model::read_node(Path::new("x.json"), &src);
+    }
+
+    #[test]
+    fn property_test_json_comments_never_change_what_is_read(
+        items in proptest::collection::vec(item(), 0..8),
+    ) {
+        let list: Vec<String> = items.iter().map(|s| serde_json::to_string(s).unwrap()).collect();
+        let plain = format!("{{\"run_list\": [{}]}}", list.join(", "));
+        let commented = format!("// c\n{{ /* a */ \"run_list\": [ // b\n{}]}}", list.join(", /* x */ "));
+        let (a, _) = read_role(Path::new("r.json"), &plain);
+        let (b, d) = read_role(Path::new("r.json"), &commented);
+        prop_assert!(d.is_empty());
+        let items = |r: &Role| r.run_list().iter().map(|e| e.item.clone()).collect::<Vec<_>>();
+        prop_assert_eq!(items(&a), items(&b));
+    }
+}
+
+/// A random role graph: `edges[i]` lists the roles role `i` includes.
+fn role_graph(n: usize) -> impl Strategy<Value = Vec<Vec<usize>>> {
+    proptest::collection::vec(proptest::collection::vec(0..n, 0..4), n)
+}
+
+fn repo(edges: &[Vec<usize>]) -> Repository {
+    let roles = edges
+        .iter()
+        .enumerate()
+        .map(|(i, out)| {
+            let mut list: Vec<Entry> = out
+                .iter()
+                .map(|j| Entry {
+                    item: RunListItem::role(&format!("r{j}")),
+                    pos: None,
+                })
+                .collect();
+            list.push(Entry {
+                item: RunListItem::parse(&format!("c{}", i % 3)).unwrap(),
+                pos: None,
+            });
+            let mut run_lists = BTreeMap::new();
+            run_lists.insert(DEFAULT_ENV.to_string(), list);
+            Role {
+                key: format!("r{i}"),
+                name: format!("r{i}"),
+                file: PathBuf::from(format!("roles/r{i}.json")),
+                description: String::new(),
+                run_lists,
+                default_attributes: serde_json::Value::Null,
+                override_attributes: serde_json::Value::Null,
+            }
+        })
+        .collect();
+    Repository::from_parts(roles, vec![], vec![])
+}
+
+/// Reachability from every vertex (small graphs only).
+fn closure(g: &Graph) -> Vec<Vec<bool>> {
+    let n = g.vertices.len();
+    (0..n)
+        .map(|s| {
+            let mut seen = vec![false; n];
+            let mut stack = vec![s as u32];
+            while let Some(v) = stack.pop() {
+                for e in g.run_list(v) {
+                    if !seen[e.to as usize] {
+                        seen[e.to as usize] = true;
+                        stack.push(e.to);
+                    }
+                }
+            }
+            seen
+        })
+        .collect()
+}
+
+/// The graph without the entries `drop` (edge ids), rebuilt from a repository.
+fn without(g: &Graph, edges: &[Vec<usize>], drop: &[u32]) -> Graph {
+    let mut kept = edges.to_vec();
+    for &e in drop {
+        let e = &g.edges[e as usize];
+        let from: usize = g.vertices[e.from as usize].name[1..].parse().unwrap();
+        let to = &g.vertices[e.to as usize].name;
+        if let Some(to) = to.strip_prefix('r').and_then(|t| t.parse::<usize>().ok()) {
+            // The graph keeps one edge per distinct entry: drop every copy.
+            kept[from].retain(|x| *x != to);
+        }
+    }
+    Graph::build(&repo(&kept), &Options::default())
+}
+
+proptest! {
+    #[test]
+    fn property_test_a_topological_order_respects_every_edge(edges in role_graph(30)) {
+        // Keep only edges to higher indices: acyclic by construction.
+        let dag: Vec<Vec<usize>> = edges.iter().enumerate().map(|(i, o)| o.iter().copied().filter(|j| *j > i).collect()).collect();
+        let g = Graph::build(&repo(&dag), &Options::default());
+        let order = topological_order(&g).expect("acyclic");
+        let mut at = vec![0; g.vertices.len()];
+        for (i, v) in order.iter().enumerate() {
+            at[*v as usize] = i;
+        }
+        prop_assert_eq!(order.len(), g.vertices.len());
+        for e in &g.edges {
+            prop_assert!(at[e.from as usize] < at[e.to as usize]);
+        }
+        prop_assert!(analyse(&g).cycles.is_empty());
+    }
+
+    #[test]
+    fn property_test_removing_the_feedback_set_leaves_no_cycle(edges in role_graph(12)) {
+        let g = Graph::build(&repo(&edges), &Options::default());
+        let a = analyse(&g);
+        prop_assert_eq!(a.cycles.is_empty(), topological_order(&g).is_some());
+        let h = without(&g, &edges, &a.feedback);
+        prop_assert!(topological_order(&h).is_some(), "feedback {:?} left a cycle", a.feedback);
+        // Minimal: putting any one entry back brings a cycle back.
+        for (i, _) in a.feedback.iter().enumerate() {
+            let mut fewer = a.feedback.clone();
+            fewer.remove(i);
+            prop_assert!(topological_order(&without(&g, &edges, &fewer)).is_none());
+        }
+    }
+
+    #[test]
+    fn property_test_removing_redundant_entries_keeps_what_every_role_reaches(edges in role_graph(16)) {
+        let g = Graph::build(&repo(&edges), &Options::default());
+        let a = analyse(&g);
+        let drop: Vec<u32> = a.redundant.iter().map(|r| r.edge).collect();
+        prop_assert!(drop.iter().all(|&e| g.edges[e as usize].kind == EdgeKind::RunList));
+        let h = without(&g, &edges, &drop);
+        let (before, after) = (closure(&g), closure(&h));
+        for (i, v) in g.vertices.iter().enumerate() {
+            let j = h.find(&v.label()).unwrap() as usize;
+            for (k, w) in g.vertices.iter().enumerate() {
+                if let Some(l) = h.find(&w.label()) {
+                    prop_assert_eq!(before[i][k], after[j][l as usize], "{} → {}", v.label(), w.label());
+                }
+            }
+        }
+    }
+}
