@@ -1,5 +1,7 @@
 //! Property tests for the Procfile and `.env` parsers.
 
+use std::fmt::Write as _;
+
 use herd_procfile::dotenv;
 use herd_procfile::Procfile;
 use proptest::prelude::*;
@@ -29,7 +31,8 @@ proptest! {
                 text.push_str(j);
                 text.push_str(eol);
             }
-            text.push_str(&format!("{n}:{}{c}{eol}", if i % 2 == 0 { " " } else { "" }));
+            let sep = if i % 2 == 0 { " " } else { "" };
+            let _ = write!(text, "{n}:{sep}{c}{eol}");
         }
         let parsed = Procfile::parse(&text, "P").unwrap();
         let got: Vec<(String, String)> = parsed.entries.into_iter().map(|e| (e.name, e.command)).collect();
@@ -58,7 +61,7 @@ proptest! {
         let mut want = Vec::new();
         for (k, v) in &vars {
             if let Some(q) = dotenv::quote(v) {
-                text.push_str(&format!("{k}={q}\n# comment\n\n"));
+                let _ = write!(text, "{k}={q}\n# comment\n\n");
                 want.push((k.clone(), v.clone()));
             }
         }
