@@ -27,10 +27,16 @@ fn pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("roles_10k_nodes_50k");
     group.sample_size(10);
     group.throughput(Throughput::Elements((shape.roles + shape.nodes) as u64));
-    group.bench_function("read", |b| b.iter(|| black_box(load(&sources).expect("load"))));
-    group.bench_function("build", |b| b.iter(|| black_box(Graph::build(&repo, &Options::default()))));
+    group.bench_function("read", |b| {
+        b.iter(|| black_box(load(&sources).expect("load")))
+    });
+    group.bench_function("build", |b| {
+        b.iter(|| black_box(Graph::build(&repo, &Options::default())))
+    });
     group.bench_function("analyse", |b| b.iter(|| black_box(analyse(&graph))));
-    group.bench_function("dot", |b| b.iter(|| black_box(dot::write(&graph, &analysis))));
+    group.bench_function("dot", |b| {
+        b.iter(|| black_box(dot::write(&graph, &analysis)))
+    });
     group.bench_function("all", |b| {
         b.iter(|| {
             let repo = load(&sources).expect("load");
@@ -43,14 +49,19 @@ fn pipeline(c: &mut Criterion) {
 
     // The parsers alone, per file, without the file system.
     let mut rng = synth::Rng::new(1);
-    let files: Vec<(String, String)> = (0..1_000).map(|i| synth::role_file(&shape, i, &mut rng)).collect();
+    let files: Vec<(String, String)> = (0..1_000)
+        .map(|i| synth::role_file(&shape, i, &mut rng))
+        .collect();
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let mut group = c.benchmark_group("parse_1000_roles");
     group.throughput(Throughput::Bytes(bytes as u64));
     group.bench_function("json_and_ruby_dsl", |b| {
         b.iter(|| {
             for (name, text) in &files {
-                black_box(herd_roles::model::read_role(std::path::Path::new(name), text));
+                black_box(herd_roles::model::read_role(
+                    std::path::Path::new(name),
+                    text,
+                ));
             }
         });
     });

@@ -16,6 +16,9 @@ fn main() -> std::io::Result<()> {
         shape.nodes = n;
     }
     herd_roles::synth::write(&shape, std::path::Path::new(&dir))?;
-    println!("wrote {} roles and {} nodes to {dir}", shape.roles, shape.nodes);
+    println!(
+        "wrote {} roles and {} nodes to {dir}",
+        shape.roles, shape.nodes
+    );
     Ok(())
 }

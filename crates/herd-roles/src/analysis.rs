@@ -480,6 +480,11 @@ fn redundant(g: &Graph, comps: &[Vec<u32>], comp: &[u32]) -> Vec<Redundant> {
         && g.edges
             .iter()
             .all(|e| e.kind != EdgeKind::RunList || e.from != e.to);
+    let bits = if acyclic {
+        Descendants::new(g, comps)
+    } else {
+        None
+    };
     let mut stamp = vec![0u32; n];
     let mut parent = vec![u32::MAX; n];
     // Position of each item vertex in the current list (u32::MAX: not in it).
@@ -497,7 +502,20 @@ fn redundant(g: &Graph, comps: &[Vec<u32>], comp: &[u32]) -> Vec<Redundant> {
         }
         let k = list.len();
         let to = |i: usize| g.edges[list[i] as usize].to;
-        if acyclic {
+        if let Some(b) = &bits {
+            // Descendant sets known: x is redundant when another item's set holds it.
+            for (xi, &edge) in list.iter().enumerate() {
+                let x = to(xi);
+                if let Some(yi) = (0..k).find(|&yi| yi != xi && b.reaches(to(yi), x)) {
+                    let via = b.path(g, to(yi), x);
+                    out.push(Redundant {
+                        edge,
+                        via,
+                        reorders: xi < yi,
+                    });
+                }
+            }
+        } else if acyclic {
             // One search per list, sharing the visited set, is exact on a graph without
             // cycles: a vertex first reached from one item cannot lead back to that item.
             gen += 1;
@@ -586,6 +604,104 @@ fn redundant(g: &Graph, comps: &[Vec<u32>], comp: &[u32]) -> Vec<Redundant> {
     }
     out.sort_by_key(|r| r.edge);
     out
+}
+
+/// At most this many bits for all descendant sets together (64 MiB); larger graphs search.
+const MAX_DESCENDANT_BITS: usize = 512 << 20;
+
+/// The descendant set of every vertex of an acyclic graph that has a run list and is listed
+/// itself (the roles), as bitsets over the vertices that are listed (roles and recipes).
+struct Descendants {
+    /// Bit index of each vertex (`u32::MAX`: never listed).
+    bit: Vec<u32>,
+    /// Row of each vertex (`u32::MAX`: no set).
+    row: Vec<u32>,
+    words: usize,
+    sets: Vec<u64>,
+}
+
+impl Descendants {
+    #[allow(clippy::many_single_char_names)] // g, n, d, v, r, e, b: graph-walking shorthands
+    fn new(g: &Graph, comps: &[Vec<u32>]) -> Option<Self> {
+        let n = g.vertices.len();
+        let mut bit = vec![u32::MAX; n];
+        let mut listed = 0u32;
+        for e in &g.edges {
+            if e.kind == EdgeKind::RunList && bit[e.to as usize] == u32::MAX {
+                bit[e.to as usize] = listed;
+                listed += 1;
+            }
+        }
+        let mut row = vec![u32::MAX; n];
+        let mut rows = 0u32;
+        for v in 0..n {
+            if bit[v] != u32::MAX && g.run_list(v as u32).next().is_some() {
+                row[v] = rows;
+                rows += 1;
+            }
+        }
+        let words = (listed as usize).div_ceil(64);
+        if words * 64 * rows as usize > MAX_DESCENDANT_BITS {
+            return None;
+        }
+        let mut d = Descendants {
+            bit,
+            row,
+            words,
+            sets: vec![0u64; words * rows as usize],
+        };
+        // Sinks first: every child's set is complete before its parents read it.
+        let mut acc = vec![0u64; words];
+        for c in comps {
+            let v = c[0];
+            let r = d.row[v as usize];
+            if r == u32::MAX {
+                continue;
+            }
+            acc.fill(0);
+            for e in g.run_list(v) {
+                let b = d.bit[e.to as usize] as usize;
+                acc[b / 64] |= 1 << (b % 64);
+                let cr = d.row[e.to as usize];
+                if cr != u32::MAX {
+                    let child = &d.sets[cr as usize * words..(cr as usize + 1) * words];
+                    for (a, c) in acc.iter_mut().zip(child) {
+                        *a |= c;
+                    }
+                }
+            }
+            d.sets[r as usize * words..(r as usize + 1) * words].copy_from_slice(&acc);
+        }
+        Some(d)
+    }
+
+    /// Whether `from` reaches `to` through at least one entry.
+    fn reaches(&self, from: u32, to: u32) -> bool {
+        let (r, b) = (self.row[from as usize], self.bit[to as usize]);
+        if r == u32::MAX || b == u32::MAX {
+            return false;
+        }
+        let b = b as usize;
+        self.sets[r as usize * self.words + b / 64] & (1 << (b % 64)) != 0
+    }
+
+    /// A path from `from` to `to`, following at each step the first entry that still reaches it.
+    fn path(&self, g: &Graph, from: u32, to: u32) -> Vec<u32> {
+        let mut path = vec![from];
+        let mut at = from;
+        while at != to {
+            let Some(next) = g
+                .run_list(at)
+                .map(|e| e.to)
+                .find(|&c| c == to || self.reaches(c, to))
+            else {
+                break;
+            };
+            path.push(next);
+            at = next;
+        }
+        path
+    }
 }
 
 /// Run-list edge ids out of `v`, in order.

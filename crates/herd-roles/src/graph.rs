@@ -139,7 +139,8 @@ pub struct Graph {
     pub env: String,
     /// How many nodes were read (an unused role means something only when nodes were read).
     pub nodes_read: usize,
-    lookup: HashMap<(VertexKind, String), u32>,
+    /// Vertex ids by name, one map per kind (looked up by `&str`, without allocating).
+    lookup: [HashMap<String, u32>; 4],
 }
 
 impl Graph {
@@ -157,7 +158,7 @@ impl Graph {
             g.vertices[id as usize].attributes = fingerprint(role);
         }
         for role in &repo.roles {
-            let id = g.lookup[&(VertexKind::Role, role.key.clone())];
+            let id = g.id(VertexKind::Role, &role.key).expect("added above");
             g.add_run_list(id, role.run_list_for(&env), opts.recipes);
         }
         if opts.nodes {
@@ -180,7 +181,7 @@ impl Graph {
                 }
             }
             for node in nodes {
-                let id = g.lookup[&(VertexKind::Node, node.name.clone())];
+                let id = g.id(VertexKind::Node, &node.name).expect("added above");
                 g.add_run_list(id, &node.run_list, opts.recipes);
                 if node.environment != DEFAULT_ENV
                     || repo.environments.iter().any(|e| e.name == DEFAULT_ENV)
@@ -201,7 +202,7 @@ impl Graph {
     }
 
     fn vertex(&mut self, kind: VertexKind, name: &str) -> u32 {
-        if let Some(&id) = self.lookup.get(&(kind, name.to_string())) {
+        if let Some(id) = self.id(kind, name) {
             return id;
         }
         let id = self.vertices.len() as u32;
@@ -214,7 +215,7 @@ impl Graph {
         });
         self.out.push(Vec::new());
         self.inc.push(Vec::new());
-        self.lookup.insert((kind, name.to_string()), id);
+        self.lookup[kind as usize].insert(name.to_string(), id);
         id
     }
 
@@ -267,11 +268,16 @@ impl Graph {
         }
     }
 
+    /// The vertex of `kind` named `name`.
+    pub fn id(&self, kind: VertexKind, name: &str) -> Option<u32> {
+        self.lookup[kind as usize].get(name).copied()
+    }
+
     /// The vertex for a run-list item, role or node name (`role[x]`, `recipe[x]`, `x` as a role,
     /// then a node, then a recipe).
     pub fn find(&self, what: &str) -> Option<u32> {
         if let Some(n) = what.strip_prefix("node[").and_then(|s| s.strip_suffix(']')) {
-            return self.lookup.get(&(VertexKind::Node, n.to_string())).copied();
+            return self.id(VertexKind::Node, n);
         }
         if what.contains('[') {
             let item = RunListItem::parse(what).ok()?;
@@ -280,7 +286,7 @@ impl Graph {
             } else {
                 VertexKind::Recipe
             };
-            return self.lookup.get(&(kind, item.name)).copied();
+            return self.id(kind, &item.name);
         }
         [VertexKind::Role, VertexKind::Node, VertexKind::Recipe]
             .iter()
@@ -290,7 +296,7 @@ impl Graph {
                 } else {
                     what
                 };
-                self.lookup.get(&(*k, name.to_string())).copied()
+                self.id(*k, name)
             })
     }
 

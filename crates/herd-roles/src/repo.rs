@@ -253,6 +253,19 @@ fn walk(
     Ok(())
 }
 
+/// Reads a file of at most [`MAX_FILE_BYTES`] (`None` when larger), opening it once.
+fn read_bounded(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > MAX_FILE_BYTES {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= MAX_FILE_BYTES).then_some(bytes))
+}
+
 /// Reads and parses `files` on all cores; results and diagnostics keep the files' order.
 fn read_parallel<T: Send>(
     files: &[PathBuf],
@@ -260,35 +273,17 @@ fn read_parallel<T: Send>(
     parse: impl Fn(&Path, &str) -> (Option<T>, Vec<Diagnostic>) + Sync,
 ) -> Vec<T> {
     let one = |f: &PathBuf| -> (Option<T>, Vec<Diagnostic>) {
-        match std::fs::metadata(f) {
-            Ok(m) if m.len() > MAX_FILE_BYTES => {
-                return (
-                    None,
-                    vec![Diagnostic::new(
-                        f,
-                        None,
-                        Kind::Io,
-                        format!("file is larger than {MAX_FILE_BYTES} bytes; skipped"),
-                    )],
-                );
-            }
-            _ => {}
-        }
-        match std::fs::read(f) {
-            Ok(bytes) => {
+        let io = |msg: String| (None, vec![Diagnostic::new(f, None, Kind::Io, msg)]);
+        match read_bounded(f) {
+            Ok(Some(bytes)) => {
                 let text = String::from_utf8_lossy(&bytes);
                 let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
                 parse(f, text)
             }
-            Err(e) => (
-                None,
-                vec![Diagnostic::new(
-                    f,
-                    None,
-                    Kind::Io,
-                    format!("cannot read file: {e}"),
-                )],
-            ),
+            Ok(None) => io(format!(
+                "file is larger than {MAX_FILE_BYTES} bytes; skipped"
+            )),
+            Err(e) => io(format!("cannot read file: {e}")),
         }
     };
     let threads = std::thread::available_parallelism()

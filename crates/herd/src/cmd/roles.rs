@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Subcommand, ValueEnum};
-use herd_roles::analysis::{analyse, Analysis};
+use herd_roles::analysis::analyse;
 use herd_roles::graph::{Graph, Options};
 use herd_roles::render::{self, graphviz};
 use herd_roles::{expand, Repository, Sources};
@@ -245,33 +245,43 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
     let full = build(&repo, &args.repo, true);
     let analysis = analyse(&full);
 
-    let mut drawn = if args.no_recipes {
-        build(&repo, &args.repo, false)
-    } else {
-        full.clone()
-    };
-    if let Some(focus) = &args.focus {
-        let Some(v) = drawn.find(focus) else {
-            bail!("--focus {focus}: no role or node of that name (roles are named by their file name)");
+    // Analyse the drawn part again only when it differs from the whole.
+    let part = if args.no_recipes || args.focus.is_some() {
+        let mut drawn = if args.no_recipes {
+            build(&repo, &args.repo, false)
+        } else {
+            full.clone()
         };
-        drawn = drawn.focus(v);
-    }
-    let drawn_analysis: Analysis = analyse(&drawn);
+        if let Some(focus) = &args.focus {
+            let Some(v) = drawn.find(focus) else {
+                bail!("--focus {focus}: no role or node of that name (roles are named by their file name)");
+            };
+            drawn = drawn.focus(v);
+        }
+        let a = analyse(&drawn);
+        Some((drawn, a))
+    } else {
+        None
+    };
+    let (drawn, drawn_analysis) = match &part {
+        Some((g, a)) => (g, a),
+        None => (&full, &analysis),
+    };
     match format.as_str() {
         "json" => write_out(
             &output,
-            render::json::write(&drawn, &drawn_analysis, &repo.diagnostics).as_bytes(),
+            render::json::write(drawn, drawn_analysis, &repo.diagnostics).as_bytes(),
         )?,
         "mermaid" => write_out(
             &output,
-            render::mermaid::write(&drawn, &drawn_analysis).as_bytes(),
+            render::mermaid::write(drawn, drawn_analysis).as_bytes(),
         )?,
         "dot" => write_out(
             &output,
-            render::dot::write_with_layout(&drawn, &drawn_analysis, &layout).as_bytes(),
+            render::dot::write_with_layout(drawn, drawn_analysis, &layout).as_bytes(),
         )?,
         other => {
-            let dot = render::dot::write(&drawn, &drawn_analysis);
+            let dot = render::dot::write(drawn, drawn_analysis);
             if output == Path::new("-") {
                 let tmp =
                     std::env::temp_dir().join(format!("herd-roles-{}.{other}", std::process::id()));
