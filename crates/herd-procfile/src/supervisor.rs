@@ -219,6 +219,12 @@ struct Supervisor<W: Write> {
 
 impl<W: Write> Supervisor<W> {
     fn run(&mut self) -> io::Result<()> {
+        if cfg!(any(target_os = "linux", target_os = "android")) && !self.subreaper {
+            self.out.message(
+                &self.system,
+                "warning: cannot become a child subreaper; a descendant that detaches may outlive herd",
+            );
+        }
         let order: Vec<usize> = (0..self.procs.len())
             .filter(|&i| self.procs[i].spec.infra)
             .chain((0..self.procs.len()).filter(|&i| !self.procs[i].spec.infra))
@@ -231,6 +237,9 @@ impl<W: Write> Supervisor<W> {
         if self.procs.is_empty() {
             self.phase = Phase::Done;
         }
+        // Argument parsing, file loading and spawning are done: keep only the loop's code
+        // resident (see `sys::release_startup_code`).
+        sys::release_startup_code();
         let mut fds = Vec::new();
         let mut ready = Vec::new();
         let mut buf = vec![0u8; 1 << 16];
@@ -698,7 +707,20 @@ impl<W: Write> Supervisor<W> {
 
     fn signal_strays(&mut self, tier: Tier, signal: libc::c_int) -> usize {
         let strays = self.strays(tier);
+        // Groups of supervised processes already had their SIGTERM through `kill_group`:
+        // a second one can mean "stop faster" to some programs.
+        let groups: Vec<i32> = self
+            .procs
+            .iter()
+            .filter_map(|p| match p.state {
+                State::Running { pid, .. } => Some(pid),
+                _ => None,
+            })
+            .collect();
         for s in &strays {
+            if signal == libc::SIGTERM && groups.contains(&s.pgid) {
+                continue;
+            }
             if signal == libc::SIGKILL || !self.termed.contains(&s.pid) {
                 sys::kill_pid(s.pid, signal);
                 if signal != libc::SIGKILL {
@@ -779,7 +801,6 @@ impl<W: Write> Supervisor<W> {
             }
             Phase::Done => {}
         }
-        let _ = self.subreaper;
     }
 
     fn report(&self) -> Report {

@@ -238,6 +238,74 @@ pub fn set_parent_death_signal(cmd: &mut std::process::Command, parent: i32) {
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub fn set_parent_death_signal(_cmd: &mut std::process::Command, _parent: i32) {}
 
+/// Gives back the resident pages of code that only start-up needed (argument parsing, file
+/// loading, spawning) once supervision has begun: `MADV_DONTNEED` on every executable file
+/// mapping (this program and its shared libraries) that holds no copy-on-write page. Those
+/// pages are identical to the file, so any that are needed again fault back in from the page
+/// cache; a mapping with a written page is left alone. Returns the kilobytes released. Linux
+/// only.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn release_startup_code() -> usize {
+    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
+        return 0;
+    };
+    let mut released = 0;
+    let mut current: Option<(usize, usize, usize)> = None; // start, end, rss kB
+    let mut flush = |range: Option<(usize, usize, usize)>, dirty: bool| {
+        if let Some((start, end, rss)) = range {
+            if !dirty && end > start {
+                // SAFETY: the range is a whole mapping of this process, read-only and clean:
+                // discarding it only drops page-cache copies that fault back in unchanged.
+                let rc = unsafe {
+                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED)
+                };
+                if rc == 0 {
+                    released += rss;
+                }
+            }
+        }
+    };
+    let mut dirty = false;
+    for line in smaps.lines() {
+        let mut fields = line.split_ascii_whitespace();
+        let first = fields.next().unwrap_or("");
+        if let Some((a, b)) = first
+            .split_once('-')
+            .filter(|(a, _)| a.bytes().all(|c| c.is_ascii_hexdigit()))
+        {
+            flush(current.take(), dirty);
+            dirty = false;
+            let perms = fields.next().unwrap_or("");
+            let path = fields.nth(3).unwrap_or("");
+            if perms == "r-xp" && path.starts_with('/') {
+                if let (Ok(start), Ok(end)) =
+                    (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
+                {
+                    current = Some((start, end, 0));
+                }
+            }
+        } else if let Some(range) = current.as_mut() {
+            let value: usize = fields.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            match first {
+                "Rss:" => range.2 = value,
+                // Pages of a private file mapping that were ever written are counted here
+                // (copy-on-write copies); page-cache dirtiness (a freshly built binary) is not
+                // a reason to keep a page.
+                "Anonymous:" if value > 0 => dirty = true,
+                _ => {}
+            }
+        }
+    }
+    flush(current.take(), dirty);
+    released
+}
+
+/// Nothing to release outside Linux.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn release_startup_code() -> usize {
+    0
+}
+
 /// Local wall-clock time as (hours, minutes, seconds) for the given Unix time.
 pub fn local_hms(unix_seconds: i64) -> (u8, u8, u8) {
     let t: libc::time_t = unix_seconds as libc::time_t;

@@ -211,8 +211,10 @@ fn exit_codes_agree_on_failure_and_differ_on_a_requested_stop() {
     assert_eq!(honcho(dir.path(), &[]).status.code(), Some(3));
 
     // SIGTERM to the runner: herd exits 0 when everything stopped cleanly, honcho 143.
-    let dir = project("web: sleep 30\n", "");
+    let dir = project("web: touch ready; exec sleep 30\n", "");
     for (program, want) in [(env!("CARGO_BIN_EXE_herd"), 0), ("honcho", 143)] {
+        let ready = dir.path().join("ready");
+        let _ = std::fs::remove_file(&ready);
         let child = Command::new(program)
             .arg("start")
             .current_dir(dir.path())
@@ -220,7 +222,14 @@ fn exit_codes_agree_on_failure_and_differ_on_a_requested_stop() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(700));
+        // Wait for the child, then give the runner a moment past its start.
+        for _ in 0..2000 {
+            if ready.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(300));
         Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .status()

@@ -308,12 +308,13 @@ fn exit_code_is_the_first_failure_and_others_get_sigterm() {
 #[test]
 fn sigint_and_sigterm_stop_everything_cleanly_with_exit_zero() {
     for sig in ["INT", "TERM"] {
-        let dir = project("web: exec sleep 30\nworker: sleep 30\n", &[]);
+        let dir = project("web: touch ready; exec sleep 30\nworker: sleep 30\n", &[]);
         let child = herd(dir.path(), &["start", "--no-timestamp"])
             .spawn()
             .unwrap();
         let pid = child.id();
-        std::thread::sleep(Duration::from_millis(300));
+        // A running child means herd's signal handlers are in place.
+        wait_lines(&dir.path().join("ready"), 0);
         let started = Instant::now();
         signal(pid, sig);
         let out = finish(child, started);
@@ -335,7 +336,7 @@ fn sigint_and_sigterm_stop_everything_cleanly_with_exit_zero() {
 #[test]
 fn a_process_ignoring_sigterm_is_killed_after_the_timeout() {
     let dir = project(
-        "web: trap '' TERM; echo ready; while :; do sleep 0.05; done\nexit: sleep 0.3\n",
+        "web: trap '' TERM; touch ready; while :; do sleep 0.05; done\nexit: while [ ! -e ready ]; do sleep 0.05; done\n",
         &[],
     );
     let out = run(dir.path(), &["start", "--no-timestamp", "-t", "0.5"]);
@@ -350,7 +351,7 @@ fn a_process_ignoring_sigterm_is_killed_after_the_timeout() {
         out.stdout
     );
     assert!(
-        out.elapsed >= Duration::from_millis(700),
+        out.elapsed >= Duration::from_millis(500),
         "{:?}",
         out.elapsed
     );
@@ -360,14 +361,14 @@ fn a_process_ignoring_sigterm_is_killed_after_the_timeout() {
 #[test]
 fn a_second_ctrl_c_skips_the_wait() {
     let dir = project(
-        "web: trap '' TERM INT; echo ready; while :; do sleep 0.05; done\n",
+        "web: trap '' TERM INT; touch ready; while :; do sleep 0.05; done\n",
         &[],
     );
     let child = herd(dir.path(), &["start", "--no-timestamp", "-t", "30"])
         .spawn()
         .unwrap();
     let pid = child.id();
-    std::thread::sleep(Duration::from_millis(300));
+    wait_lines(&dir.path().join("ready"), 0);
     let started = Instant::now();
     signal(pid, "INT");
     std::thread::sleep(Duration::from_millis(200));
