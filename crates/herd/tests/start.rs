@@ -644,3 +644,28 @@ fn run_uses_the_env_files_and_procfile_entries() {
     let out = run(dir.path(), &["run", "no-such-program-herd"]);
     assert_eq!(out.status.code(), Some(127));
 }
+
+#[test]
+fn usr1_and_usr2_are_forwarded_to_every_process_group() {
+    let dir = project(
+        "web: trap 'echo got USR1' USR1; trap 'echo got USR2' USR2; touch ready; while :; do sleep 0.05; done\n",
+        &[],
+    );
+    let child = herd(dir.path(), &["start", "--no-timestamp"])
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    wait_lines(&dir.path().join("ready"), 0);
+    signal(pid, "USR1");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(pid, "USR2");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(pid, "TERM");
+    let out = finish(child, Instant::now());
+    let web = lines_of(&out.stdout, "web.1");
+    assert!(
+        web.contains(&"got USR1") && web.contains(&"got USR2"),
+        "{}",
+        out.stdout
+    );
+}
