@@ -557,21 +557,52 @@ fn profile_d_is_sourced_with_dyno_set() {
     );
 }
 
+/// The seed's use case: the app sends metrics to herd's own daemon run with `--statsd` (for 2 s,
+/// so a slow daemon start loses none of the test's point); the
+/// daemon starts first, is stopped only after the app has exited, and its last flush (which
+/// holds the app's metric) comes after the app's exit line.
 #[test]
-fn statsd_is_started_first_under_its_own_name() {
-    let dir = project("web: sleep 0.3\n", &[]);
-    let out = run(
-        dir.path(),
-        &["start", "--no-timestamp", "--statsd=--version"],
+fn statsd_starts_first_and_flushes_after_the_app_exits() {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = project(
+        &format!(
+            "web: bash -c 'for i in $(seq 20); do printf \"herd.test.hits:3|c|#from:web\" > /dev/udp/127.0.0.1/{port}; sleep 0.1; done'; echo sent\n"
+        ),
+        &[],
     );
-    let starts: Vec<&str> = out
-        .stdout
-        .lines()
+    let flags =
+        format!("--statsd=--udp 127.0.0.1:{port} --http off --emit stdout --flush-interval 60s");
+    let out = run(dir.path(), &["start", "--no-timestamp", &flags]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let starts: Vec<&&str> = lines
+        .iter()
         .filter(|l| l.contains("| started with pid"))
         .collect();
     assert!(starts[0].starts_with("statsd "), "{}", out.stdout);
     assert!(starts[1].starts_with("web.1 "), "{}", out.stdout);
-    assert!(!lines_of(&out.stdout, "statsd").is_empty());
+    let pos = |pred: &dyn Fn(&str) -> bool| {
+        lines
+            .iter()
+            .position(|l| pred(l))
+            .unwrap_or_else(|| panic!("{}", out.stdout))
+    };
+    let web_exit = pos(&|l| l == "web.1  | exited with code 0");
+    // The last point of the app's metric comes from the final flush, on herd's SIGTERM.
+    let flushed = lines
+        .iter()
+        .rposition(|l| l.starts_with("statsd | ") && l.contains("\"herd.test.hits\""))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    let statsd_exit = pos(&|l| l.starts_with("statsd | exited with code"));
+    assert!(
+        web_exit < flushed && flushed < statsd_exit,
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
