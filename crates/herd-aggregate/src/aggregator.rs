@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use herd_dogstatsd::{Event, Message, Metric, MetricType, ServiceCheck};
 
+use crate::bucket::Bucket;
+use crate::context::{Context, KeyHasher};
 use crate::point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
 use crate::state::{HistogramOutputs, State};
-use crate::{AggregateConfig, ContextId, Contexts, HashMap, Sketch};
+use crate::{AggregateConfig, ContextId, Contexts, Sketch};
 
 /// Tags the Agent consumes instead of keeping (origin detection and internal markers).
 const CONSUMED_TAG_PREFIXES: [&str; 3] = [
@@ -32,11 +34,14 @@ pub enum Outcome {
 pub struct Aggregator {
     config: AggregateConfig,
     contexts: Contexts,
-    buckets: BTreeMap<u64, HashMap<ContextId, State>>,
-    /// Counter contexts and the start of the last bucket they had samples in.
-    counters: HashMap<ContextId, u64>,
-    /// Last gauge values, for Etsy deltas across flushes.
-    gauges: HashMap<ContextId, f64>,
+    hasher: KeyHasher,
+    buckets: BTreeMap<u64, Bucket>,
+    /// Per counter context: 1 + the start of the last bucket it had samples in (0: none).
+    counters: Vec<u64>,
+    /// Per gauge context: the last value, for Etsy deltas across flushes.
+    gauges: Vec<Option<f64>>,
+    /// Tag hashes of the message being resolved (reused).
+    scratch: Vec<u64>,
     timestamped: Vec<Point>,
     events: Vec<EventRecord>,
     checks: Vec<CheckRecord>,
@@ -51,12 +56,15 @@ impl Aggregator {
     /// A new aggregator.
     pub fn new(config: AggregateConfig) -> Self {
         let (aggregate_suffixes, percentile_suffixes) = config.histogram_suffixes();
+        let contexts = Contexts::new(config.context_limit);
         Self {
-            contexts: Contexts::new(config.context_limit),
+            hasher: contexts.hasher().clone(),
+            contexts,
             config,
             buckets: BTreeMap::new(),
-            counters: HashMap::default(),
-            gauges: HashMap::default(),
+            counters: Vec::new(),
+            gauges: Vec::new(),
+            scratch: Vec::new(),
             timestamped: Vec::new(),
             events: Vec::new(),
             checks: Vec::new(),
@@ -107,9 +115,56 @@ impl Aggregator {
         resolve_tags(&self.config, tags)
     }
 
-    fn insert_metric(&mut self, m: &Metric<'_>, now_ms: u64) -> Outcome {
+    /// The context id of a metric: the hot path hashes and looks up; only a new context
+    /// sorts and copies its tags.
+    fn context_of(&mut self, m: &Metric<'_>, now_ms: u64) -> Option<ContextId> {
+        let mut seen = std::mem::take(&mut self.scratch);
+        seen.clear();
+        let mut host = self.config.hostname.as_str();
+        let mut sum = 0u64;
+        for tag in m
+            .tags
+            .iter()
+            .chain(self.config.extra_tags.iter().map(String::as_str))
+        {
+            // Only tags starting with `h` or `d` can be consumed: skip the prefix checks
+            // for the rest.
+            let special = matches!(tag.as_bytes()[0], b'h' | b'd');
+            if let Some(h) = tag.strip_prefix("host:").filter(|_| special) {
+                host = h;
+            } else if !special || !CONSUMED_TAG_PREFIXES.iter().any(|p| tag.starts_with(p)) {
+                let h = self.hasher.tag(tag);
+                if !seen.contains(&h) {
+                    seen.push(h);
+                    sum = sum.wrapping_add(h);
+                }
+            }
+        }
+        self.scratch = seen;
+        let key = self.hasher.key(m.name, sum, host, m.kind);
+        if let Some(id) = self.contexts.find(key, now_ms) {
+            return Some(id);
+        }
         let (tags, host) = resolve_tags(&self.config, m.tags.iter());
-        let Some(id) = self.contexts.resolve(m.name, &tags, host, m.kind, now_ms) else {
+        let context = Context {
+            name: m.name.into(),
+            tags: tags.iter().map(|&t| Box::from(t)).collect(),
+            host: host.into(),
+            kind: m.kind,
+        };
+        let id = self.contexts.insert(key, context, now_ms)?;
+        let bound = self.contexts.id_bound();
+        if self.counters.len() < bound {
+            self.counters.resize(bound, 0);
+            self.gauges.resize(bound, None);
+        }
+        self.counters[id as usize] = 0;
+        self.gauges[id as usize] = None;
+        Some(id)
+    }
+
+    fn insert_metric(&mut self, m: &Metric<'_>, now_ms: u64) -> Outcome {
+        let Some(id) = self.context_of(m, now_ms) else {
             return Outcome::ContextLimit;
         };
         if let (Some(ts), MetricType::Count | MetricType::Gauge) = (m.timestamp, m.kind) {
@@ -118,47 +173,42 @@ impl Aggregator {
         }
         let interval = self.config.interval_ms;
         let start = now_ms - now_ms % interval;
-        let etsy_delta = self.config.etsy_gauges && m.explicit_sign && m.kind == MetricType::Gauge;
-        let last_gauge = self.gauges.get(&id).copied();
+        let etsy = self.config.etsy_gauges;
+        let etsy_delta = etsy && m.explicit_sign && m.kind == MetricType::Gauge;
         let bucket = self.buckets.entry(start).or_default();
         let rate = m.rate();
+        let i = id as usize;
         match m.kind {
             MetricType::Count => {
                 let add: f64 = m.values.numbers().map(|v| v / rate).sum();
-                match bucket.entry(id).or_insert(State::Counter(0.0)) {
-                    State::Counter(sum) => *sum += add,
-                    _ => unreachable!("a context has one type"),
+                if let State::Counter(sum) = bucket.state(id, || State::Counter(0.0)) {
+                    *sum += add;
                 }
-                let last = self.counters.entry(id).or_insert(start);
-                *last = (*last).max(start);
+                self.counters[i] = self.counters[i].max(start + 1);
             }
             MetricType::Gauge => {
-                let state = bucket
-                    .entry(id)
-                    .or_insert(State::Gauge(last_gauge.unwrap_or(0.0)));
-                let State::Gauge(current) = state else {
-                    unreachable!("a context has one type")
-                };
-                for v in m.values.numbers() {
-                    *current = if etsy_delta { *current + v } else { v };
-                }
-                if self.config.etsy_gauges {
-                    self.gauges.insert(id, *current);
+                let last = self.gauges[i];
+                if let State::Gauge(current) =
+                    bucket.state(id, || State::Gauge(last.unwrap_or(0.0)))
+                {
+                    for v in m.values.numbers() {
+                        *current = if etsy_delta { *current + v } else { v };
+                    }
+                    if etsy {
+                        self.gauges[i] = Some(*current);
+                    }
                 }
             }
             MetricType::Set => {
-                let state = bucket
-                    .entry(id)
-                    .or_insert_with(|| State::Set(crate::HashSet::default()));
-                let (State::Set(members), Some(member)) = (state, m.values.set_member()) else {
-                    unreachable!("a context has one type")
-                };
-                if !members.contains(member) {
-                    members.insert(member.into());
+                let state = bucket.state(id, || State::Set(crate::HashSet::default()));
+                if let (State::Set(members), Some(member)) = (state, m.values.set_member()) {
+                    if !members.contains(member) {
+                        members.insert(member.into());
+                    }
                 }
             }
             MetricType::Histogram | MetricType::Timer => {
-                let state = bucket.entry(id).or_insert(State::Histogram {
+                let state = bucket.state(id, || State::Histogram {
                     samples: Vec::new(),
                     sum: 0.0,
                     count: 0,
@@ -168,15 +218,13 @@ impl Aggregator {
                 }
             }
             MetricType::Distribution => {
-                let state = bucket
-                    .entry(id)
-                    .or_insert_with(|| State::Distribution(Sketch::default()));
-                let State::Distribution(sketch) = state else {
-                    unreachable!("a context has one type")
-                };
-                let weight = ((1.0 / rate) as u64).max(1);
-                for v in m.values.numbers() {
-                    sketch.insert(v, weight);
+                if let State::Distribution(sketch) =
+                    bucket.state(id, || State::Distribution(Sketch::default()))
+                {
+                    let weight = ((1.0 / rate) as u64).max(1);
+                    for v in m.values.numbers() {
+                        sketch.insert(v, weight);
+                    }
                 }
             }
         }
@@ -284,15 +332,22 @@ impl Aggregator {
     fn flush_bucket(
         &mut self,
         start: u64,
-        mut bucket: HashMap<ContextId, State>,
+        mut bucket: Bucket,
         zeros: bool,
         points: &mut Vec<Point>,
     ) {
         let interval = self.config.interval_ms;
         if zeros {
-            for (&id, &last) in &self.counters {
-                if last < start && start - last <= self.config.counter_expiry_ms {
-                    bucket.entry(id).or_insert(State::Counter(0.0));
+            for (id, &last) in self.counters.iter().enumerate() {
+                // `last` is 1 + the start of the counter's last bucket with samples.
+                if last != 0
+                    && last - 1 < start
+                    && start - (last - 1) <= self.config.counter_expiry_ms
+                {
+                    let id = id as ContextId;
+                    if !bucket.contains(id) {
+                        bucket.state(id, || State::Counter(0.0));
+                    }
                 }
             }
         }
@@ -304,7 +359,7 @@ impl Aggregator {
         };
         let interval_s = interval as f64 / 1000.0;
         let mut outputs = Vec::new();
-        for (id, state) in bucket {
+        for (id, state) in bucket.into_states() {
             let context = self.contexts.get(id);
             state.outputs(interval_s, &hist, &mut outputs);
             for (suffix, kind, value) in outputs.drain(..) {
@@ -337,8 +392,8 @@ impl Aggregator {
             };
             let keep = last_seen + ttl > now_ms || last_seen >= open_from;
             if !keep {
-                counters.remove(&id);
-                gauges.remove(&id);
+                counters[id as usize] = 0;
+                gauges[id as usize] = None;
             }
             keep
         });

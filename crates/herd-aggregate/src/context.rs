@@ -1,5 +1,10 @@
 //! Contexts: a metric name, its sorted and de-duplicated tags, its host and its type, interned
 //! once and then referred to by a small id. The table is bounded; idle contexts expire.
+//!
+//! As in the Datadog Agent, a context is found by a 64-bit key hashed from its parts, and the
+//! key is trusted: the hot path compares no strings and touches no context memory. Tags are
+//! hashed order-independently (a sum of per-tag hashes, duplicates skipped), so the hot path
+//! does not sort either; only a new context pays for sorting and copying its tags.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -25,17 +30,46 @@ pub type ContextId = u32;
 
 struct Entry {
     context: Arc<Context>,
-    hash: u64,
+    key: u64,
     last_seen_ms: u64,
+}
+
+/// Hashes context parts into the 64-bit key.
+#[derive(Clone, Default)]
+pub struct KeyHasher(foldhash::fast::RandomState);
+
+impl KeyHasher {
+    /// The hash of one tag (combined with [`KeyHasher::key`]).
+    #[inline]
+    pub fn tag(&self, tag: &str) -> u64 {
+        self.0.hash_one(tag.as_bytes())
+    }
+
+    /// The key of a context from its name, the sum of its distinct tags' hashes, its host and
+    /// its type.
+    #[inline]
+    pub fn key(&self, name: &str, tag_sum: u64, host: &str, kind: MetricType) -> u64 {
+        self.0
+            .hash_one((name.as_bytes(), tag_sum, host.as_bytes(), kind as u8))
+    }
+
+    /// The key of a context (the slow, allocating way; for tests and new contexts).
+    pub fn key_of(&self, context: &Context) -> u64 {
+        let sum = context
+            .tags
+            .iter()
+            .fold(0u64, |s, t| s.wrapping_add(self.tag(t)));
+        self.key(&context.name, sum, &context.host, context.kind)
+    }
 }
 
 /// The interned contexts.
 pub struct Contexts {
-    table: HashTable<ContextId>,
+    table: HashTable<(u64, ContextId)>,
     entries: Vec<Option<Entry>>,
     free: Vec<ContextId>,
     limit: usize,
-    hasher: foldhash::fast::RandomState,
+    hasher: KeyHasher,
 }
 
 impl Contexts {
@@ -46,8 +80,13 @@ impl Contexts {
             entries: Vec::new(),
             free: Vec::new(),
             limit,
-            hasher: foldhash::fast::RandomState::default(),
+            hasher: KeyHasher::default(),
         }
+    }
+
+    /// The hasher that makes this table's keys.
+    pub fn hasher(&self) -> &KeyHasher {
+        &self.hasher
     }
 
     /// Number of live contexts.
@@ -60,44 +99,33 @@ impl Contexts {
         self.table.is_empty()
     }
 
-    /// The id of the context with these parts, interning it if new. `None` when it is new and
-    /// the table is full (the caller counts the drop). `tags` must be sorted and de-duplicated.
-    pub fn resolve(
-        &mut self,
-        name: &str,
-        tags: &[&str],
-        host: &str,
-        kind: MetricType,
-        now_ms: u64,
-    ) -> Option<ContextId> {
-        let hash = self.hasher.hash_one((name, tags, host, kind));
-        let entries = &self.entries;
-        let found = self.table.find(hash, |&id| {
-            let c = &entries[id as usize].as_ref().expect("live entry").context;
-            c.kind == kind
-                && *c.name == *name
-                && *c.host == *host
-                && c.tags.len() == tags.len()
-                && c.tags.iter().zip(tags).all(|(a, b)| **a == **b)
-        });
-        if let Some(&id) = found {
-            if let Some(e) = self.entries[id as usize].as_mut() {
-                e.last_seen_ms = now_ms;
-            }
+    /// One more than the largest id handed out (for dense per-id arrays).
+    pub fn id_bound(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The id of the context with this key, if known (and marks it seen).
+    #[inline]
+    pub fn find(&mut self, key: u64, now_ms: u64) -> Option<ContextId> {
+        let &(_, id) = self.table.find(key, |&(k, _)| k == key)?;
+        if let Some(e) = self.entries[id as usize].as_mut() {
+            e.last_seen_ms = now_ms;
+        }
+        Some(id)
+    }
+
+    /// Interns a new context under `key` (from [`KeyHasher::key`]). `None` when the table is
+    /// full (the caller counts the drop).
+    pub fn insert(&mut self, key: u64, context: Context, now_ms: u64) -> Option<ContextId> {
+        if let Some(id) = self.find(key, now_ms) {
             return Some(id);
         }
         if self.table.len() >= self.limit {
             return None;
         }
-        let context = Arc::new(Context {
-            name: name.into(),
-            tags: tags.iter().map(|&t| Box::from(t)).collect(),
-            host: host.into(),
-            kind,
-        });
         let entry = Entry {
-            context,
-            hash,
+            context: Arc::new(context),
+            key,
             last_seen_ms: now_ms,
         };
         let id = if let Some(id) = self.free.pop() {
@@ -107,11 +135,27 @@ impl Contexts {
             self.entries.push(Some(entry));
             (self.entries.len() - 1) as ContextId
         };
-        let entries = &self.entries;
-        self.table.insert_unique(hash, id, |&i| {
-            entries[i as usize].as_ref().map_or(0, |e| e.hash)
-        });
+        self.table.insert_unique(key, (key, id), |&(k, _)| k);
         Some(id)
+    }
+
+    /// Finds or interns a context from its parts (`tags` sorted and de-duplicated).
+    pub fn resolve(
+        &mut self,
+        name: &str,
+        tags: &[&str],
+        host: &str,
+        kind: MetricType,
+        now_ms: u64,
+    ) -> Option<ContextId> {
+        let context = Context {
+            name: name.into(),
+            tags: tags.iter().map(|&t| Box::from(t)).collect(),
+            host: host.into(),
+            kind,
+        };
+        let key = self.hasher.key_of(&context);
+        self.insert(key, context, now_ms)
     }
 
     /// The context behind an id.
@@ -125,7 +169,7 @@ impl Contexts {
             .context
     }
 
-    /// Removes contexts for which `keep(id, last_seen_ms)` is false. Returns how many.
+    /// Removes contexts for which `keep(id, context, last_seen_ms)` is false. Returns how many.
     pub fn retain(&mut self, mut keep: impl FnMut(ContextId, &Context, u64) -> bool) -> usize {
         let mut removed = 0;
         for (i, slot) in self.entries.iter_mut().enumerate() {
@@ -133,8 +177,8 @@ impl Contexts {
             if keep(i as ContextId, &e.context, e.last_seen_ms) {
                 continue;
             }
-            let hash = e.hash;
-            if let Ok(found) = self.table.find_entry(hash, |&id| id as usize == i) {
+            let key = e.key;
+            if let Ok(found) = self.table.find_entry(key, |&(k, _)| k == key) {
                 found.remove();
             }
             *slot = None;
@@ -164,10 +208,22 @@ mod tests {
             c.resolve("m", &["a:1", "b"], "h2", MetricType::Count, 0),
             c.resolve("m", &["a:1", "b"], "h", MetricType::Gauge, 0),
             c.resolve("n", &["a:1", "b"], "h", MetricType::Count, 0),
+            c.resolve("m", &["a:1b"], "h", MetricType::Count, 0),
+            c.resolve("ma", &[":1", "b"], "h", MetricType::Count, 0),
         ];
         assert!(others.iter().all(|o| o.is_some() && *o != Some(a)));
-        assert_eq!(c.len(), 5);
+        assert_eq!(c.len(), 7);
         assert_eq!(&*c.get(a).name, "m");
+    }
+
+    #[test]
+    fn tag_order_does_not_change_the_key() {
+        let h = KeyHasher::default();
+        let sum = |tags: &[&str]| tags.iter().fold(0u64, |s, t| s.wrapping_add(h.tag(t)));
+        let k1 = h.key("m", sum(&["a", "b", "c"]), "", MetricType::Count);
+        let k2 = h.key("m", sum(&["c", "a", "b"]), "", MetricType::Count);
+        assert_eq!(k1, k2);
+        assert_ne!(k1, h.key("m", sum(&["a", "b"]), "", MetricType::Count));
     }
 
     #[test]

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod aggregator;
+mod bucket;
 mod config;
 mod context;
 mod point;
@@ -27,10 +28,9 @@ mod state;
 
 pub use aggregator::{Aggregator, Outcome};
 pub use config::{parse_percentile, AggregateConfig, HistogramAggregate};
-pub use context::{Context, ContextId, Contexts};
+pub use context::{Context, ContextId, Contexts, KeyHasher};
 pub use point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
 pub use sketch::Sketch;
 
-/// Hash maps and sets keyed by our own ids and strings: a fast hasher with a random seed.
-pub(crate) type HashMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::RandomState>;
+/// Hash sets of strings: a fast hasher with a random seed.
 pub(crate) type HashSet<T> = hashbrown::HashSet<T, foldhash::fast::RandomState>;

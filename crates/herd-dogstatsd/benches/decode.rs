@@ -24,7 +24,7 @@ fn bench_decode(c: &mut Criterion) {
         (
             // 100 bytes with 5 tags: the shape of the 10 M messages/s goal.
             "metric_100b_5tags",
-            "web.request.duration:42.5|ms|@0.5|#env:production,service:checkout,region:us-east-1,ver:1.2,az:b".to_owned(),
+            "web.request.duration:42.5|ms|@0.5|#env:production,service:checkout,region:us-east-1,version:1.2,az:b".to_owned(),
         ),
         ("packed_values", "lat:12:15.5:9:30:41:7:22:18|h|#env:prod,svc:api".to_owned()),
         (

@@ -131,8 +131,8 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
     if text_end == s.len() {
         return Ok(crate::Message::Event(event));
     }
-    let mut at = text_end + 1;
-    for field in s[text_end + 1..].split('|') {
+    for (off, field) in crate::split::split(&s[text_end + 1..], b'|') {
+        let at = text_end + 1 + off;
         // A malformed optional field is skipped, not fatal, as the Agent does.
         if let Some(d) = field.strip_prefix("d:") {
             event.timestamp = d.parse().ok().or(event.timestamp);
@@ -164,7 +164,6 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
         } else {
             let _ = event.origin.take(field);
         }
-        at += field.len() + 1;
     }
     Ok(crate::Message::Event(event))
 }

@@ -51,6 +51,7 @@ mod origin;
 #[cfg(feature = "serde")]
 mod serialize;
 mod service_check;
+mod split;
 mod tags;
 mod text;
 mod value;
@@ -62,5 +63,5 @@ pub use message::{decode, Message, Messages};
 pub use metric::{EtsyMulti, Metric, MetricType, Values};
 pub use origin::{Cardinality, ContainerRef, Origin};
 pub use service_check::{ServiceCheck, Status};
-pub use tags::Tags;
+pub use tags::{TagIter, Tags};
 pub use text::EscapedText;

@@ -208,8 +208,9 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
 
     let mut tags_raw = None;
     if type_end < rest.len() {
-        let mut at = pipe + 1 + type_end + 1;
-        for field in rest[type_end + 1..].split('|') {
+        let base = pipe + 1 + type_end + 1;
+        for (off, field) in crate::split::split(&rest[type_end + 1..], b'|') {
+            let at = base + off;
             let bad = |e| (at, e);
             match field.as_bytes().first() {
                 None => {}
@@ -221,7 +222,6 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
                     metric.origin.take(field).map_err(bad)?;
                 }
             }
-            at += field.len() + 1;
         }
     }
     if let Some((at, raw)) = tags_raw {
@@ -265,7 +265,7 @@ fn parse_values(s: &str, kind: MetricType) -> Result<Values<'_>, ErrorKind> {
     }
     let mut count = 0usize;
     let mut first = 0.0;
-    for piece in s.split(':').filter(|p| !p.is_empty()) {
+    for (_, piece) in crate::split::split(s, b':').filter(|p| !p.1.is_empty()) {
         let v = parse_value(piece)?;
         if count == 0 {
             first = v;

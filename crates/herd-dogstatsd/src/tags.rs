@@ -56,6 +56,34 @@ impl<'a> Tags<'a> {
     }
 }
 
+/// Iterator over [`Tags`].
+#[derive(Debug, Clone)]
+pub struct TagIter<'a> {
+    rest: &'a str,
+    max: usize,
+}
+
+impl<'a> Iterator for TagIter<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let (tag, rest) = match memchr::memchr(b',', self.rest.as_bytes()) {
+                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+                None => (self.rest, ""),
+            };
+            self.rest = rest;
+            if !tag.is_empty() {
+                return Some(truncate_str(tag, self.max));
+            }
+        }
+    }
+}
+
 impl Default for Tags<'_> {
     fn default() -> Self {
         Tags::EMPTY
@@ -80,9 +108,7 @@ pub(crate) fn check<'a>(
     let mut count = 0usize;
     let mut long = false;
     let mut kept = raw.len();
-    let mut start = 0usize;
-    for piece in raw.split(',') {
-        let end = start + piece.len();
+    for (start, piece) in crate::split::split(raw, b',') {
         if !piece.is_empty() {
             if count == limits.max_tags {
                 if limits.overflow == crate::Overflow::Reject {
@@ -104,7 +130,6 @@ pub(crate) fn check<'a>(
                 long = true;
             }
         }
-        start = end + 1;
     }
     let too_many = kept < raw.len();
     Ok((

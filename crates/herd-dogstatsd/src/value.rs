@@ -6,7 +6,7 @@ use crate::ErrorKind;
 ///
 /// Plain integers of up to 15 digits (the common case) take a fast path that is exact.
 pub(crate) fn parse_value(s: &str) -> Result<f64, ErrorKind> {
-    if let Some(v) = parse_small_int(s.as_bytes()) {
+    if let Some(v) = parse_simple(s.as_bytes()) {
         return Ok(v);
     }
     match s.parse::<f64>() {
@@ -16,32 +16,53 @@ pub(crate) fn parse_value(s: &str) -> Result<f64, ErrorKind> {
     }
 }
 
-/// `[+-]?[0-9]{1,15}` as an exact `f64`, or `None` to take the general path.
+/// Powers of ten exactly representable as `f64`.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// `[+-]?digits[.digits]` with at most 15 digits in all, as an `f64`, or `None` to take the
+/// general path. Exact: both the digits and the power of ten are exact doubles, and one
+/// IEEE division rounds correctly (Clinger's fast path).
 #[inline]
-fn parse_small_int(b: &[u8]) -> Option<f64> {
-    let (neg, digits) = match b.first()? {
+fn parse_simple(b: &[u8]) -> Option<f64> {
+    let (neg, rest) = match b.first()? {
         b'-' => (true, &b[1..]),
         b'+' => (false, &b[1..]),
         _ => (false, b),
     };
-    if digits.is_empty() || digits.len() > 15 {
+    if rest.is_empty() || rest.len() > 16 {
         return None;
     }
-    let mut n: i64 = 0;
-    for &d in digits {
-        let v = d.wrapping_sub(b'0');
-        if v > 9 {
+    let mut n: u64 = 0;
+    let mut digits = 0usize;
+    let mut frac: Option<usize> = None;
+    for &c in rest {
+        if c == b'.' {
+            if frac.is_some() {
+                return None;
+            }
+            frac = Some(digits);
+            continue;
+        }
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
             return None;
         }
-        n = n * 10 + i64::from(v);
+        n = n * 10 + u64::from(d);
+        digits += 1;
     }
-    let v = n as f64;
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    let scale = digits - frac.unwrap_or(digits);
+    let v = n as f64 / POW10[scale];
     Some(if neg { -v } else { v })
 }
 
 /// Parses a sample rate: finite, greater than 0, at most 1.
 pub(crate) fn parse_rate(s: &str) -> Result<f64, ErrorKind> {
-    match s.parse::<f64>() {
+    match parse_simple(s.as_bytes()).map_or_else(|| s.parse::<f64>(), Ok) {
         Ok(r) if r > 0.0 && r <= 1.0 => Ok(r),
         _ => Err(ErrorKind::InvalidSampleRate(s.to_owned())),
     }
@@ -65,6 +86,30 @@ mod tests {
         assert_eq!(parse_value("-7"), Ok(-7.0));
         assert_eq!(parse_value("+4"), Ok(4.0));
         assert_eq!(parse_value("999999999999999"), Ok(999_999_999_999_999.0));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_standard_parser() {
+        for s in [
+            "42.5",
+            "0.1",
+            "-0.5",
+            "123456789.012345",
+            "3.",
+            ".25",
+            "+7.125",
+            "0.000001",
+            "99999999999999.9",
+        ] {
+            assert_eq!(
+                parse_simple(s.as_bytes()),
+                Some(s.parse::<f64>().unwrap()),
+                "{s}"
+            );
+        }
+        for s in ["1.2.3", "1e3", "", ".", "-", "1234567890123456", "0x10"] {
+            assert_eq!(parse_simple(s.as_bytes()), None, "{s}");
+        }
     }
 
     #[test]

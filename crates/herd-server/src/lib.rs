@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod blast;
 pub mod config;
 pub mod daemon;
 pub mod flush;

@@ -21,6 +21,8 @@ enum Command {
     Decode(cmd::decode::Args),
     /// Run the DogStatsD-compatible metrics daemon.
     Statsd(Box<cmd::statsd::Args>),
+    /// Send DogStatsD load to a listener (herd's or a peer's), and say what was sent.
+    Blast(cmd::blast::Args),
     /// Run the Procfile's processes (foreman start), leaving no orphans.
     Start(cmd::start::Args),
     /// Run a command (or one Procfile entry) with the app's environment (foreman run).
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Decode(args) => cmd::decode::run(&args),
         Command::Statsd(args) => cmd::statsd::run(&args),
+        Command::Blast(args) => cmd::blast::run(&args),
         Command::Start(args) => cmd::start::run(&args),
         Command::Run(args) => cmd::run::run(&args),
         Command::Check(args) => cmd::check::run(&args),

@@ -1,9 +1,10 @@
 //! One module per subcommand: each has an `Args` (clap derive) and a `run` function.
 
-pub mod decode;
-pub mod statsd;
+pub mod blast;
 pub mod check;
+pub mod decode;
 pub mod export;
 pub mod roles;
 pub mod run;
 pub mod start;
+pub mod statsd;
