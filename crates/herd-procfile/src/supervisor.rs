@@ -261,7 +261,7 @@ impl<W: Write> Supervisor<W> {
                     && matches!(self.read_stream(i, &mut buf), ReadOutcome::Eof)
                 {
                     self.streams.swap_remove(i);
-                    // swap_remove moved the last stream here: its readiness is unknown, skip.
+                    // The last stream moved to `i`; move its readiness along and look at it.
                     ready.swap_remove(idx);
                     continue;
                 }

@@ -90,7 +90,7 @@ pub struct Args {
     /// How many of each type: `all=1,web=2`. Types not named get 0 unless `all` is given.
     #[arg(short = 'm', long, value_name = "FORMATION")]
     pub formation: Option<String>,
-    /// Seconds between SIGTERM and SIGKILL when stopping.
+    /// Seconds between SIGTERM and SIGKILL when stopping [default: 5].
     #[arg(short = 't', long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
     /// Leave out the HH:MM:SS timestamp.
