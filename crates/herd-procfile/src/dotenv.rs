@@ -11,6 +11,7 @@
 //!   character (`\"` → `"`, `\\` → `\`, `\t` → `t`).
 //! * Any other value is taken as written: no trimming, and `A=b # c` keeps ` # c`.
 //! * No `$VAR` expansion and no multi-line values.
+//! * A leading UTF-8 byte-order mark is ignored.
 //!
 //! Where foreman silently skips any other line, herd rejects it with `file:line`, because a
 //! typo such as `DATABASE_URL = x` would otherwise leave the variable unset without a word.
@@ -53,6 +54,8 @@ pub enum DotenvError {
 
 /// Parses `.env` text. `origin` names the input in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Var>, DotenvError> {
+    // A byte-order mark (Windows editors) would otherwise make line 1 unparsable.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut vars = Vec::new();
     for (index, raw) in text.split('\n').enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
@@ -225,6 +228,11 @@ mod tests {
             );
             assert!(msg.contains(bad.trim_start()), "{msg}");
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        assert_eq!(one("\u{feff}A=1"), ("A".into(), "1".into()));
     }
 
     #[test]

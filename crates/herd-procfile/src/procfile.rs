@@ -54,6 +54,8 @@ pub enum ProcfileError {
 impl Procfile {
     /// Parses Procfile text. `origin` names the input in errors (usually the path).
     pub fn parse(text: &str, origin: &str) -> Result<Self, ProcfileError> {
+        // With a byte-order mark (Windows editors) foreman silently skips the first entry.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut entries: Vec<Entry> = Vec::new();
         for (index, raw) in split_lines(text).enumerate() {
             let Some((name, command)) = parse_line(raw) else {
@@ -169,6 +171,11 @@ mod tests {
                 ("worker".into(), "sidekiq -q a".into(), 4)
             ]
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_the_first_entry() {
+        assert_eq!(names("\u{feff}web: a\n")[0].0, "web");
     }
 
     #[test]
