@@ -258,3 +258,33 @@ fn errors_name_the_input_and_the_fix() {
     );
     insta::assert_snapshot!("check_warnings", transcript(&out));
 }
+
+#[test]
+fn role_paths_can_be_given_several_times() {
+    let f = fixtures();
+    let out = herd(
+        &f,
+        &[
+            "check",
+            "--role-path",
+            "spaghetti/roles",
+            "--role-path",
+            "cycles/roles",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", transcript(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["counts"]["roles"], 8, "3 spaghetti roles + 5 cycle roles");
+    assert_eq!(v["cycles"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn graph_help_names_every_option() {
+    let out = Command::new(env!("CARGO_BIN_EXE_herd"))
+        .args(["roles", "graph", "--help"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("graph_help", String::from_utf8_lossy(&out.stdout));
+}

@@ -23,3 +23,13 @@ pub(crate) fn quote(s: &str) -> String {
     out.push('"');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn labels_escape_quotes_backslashes_and_newlines() {
+        assert_eq!(quote("a\"b\\c\nd\r"), "\"a\\\"b\\\\c\\nd\"");
+    }
+}
