@@ -28,14 +28,14 @@ fn pipeline(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements((shape.roles + shape.nodes) as u64));
     group.bench_function("read", |b| {
-        b.iter(|| black_box(load(&sources).expect("load")))
+        b.iter(|| black_box(load(&sources).expect("load")));
     });
     group.bench_function("build", |b| {
-        b.iter(|| black_box(Graph::build(&repo, &Options::default())))
+        b.iter(|| black_box(Graph::build(&repo, &Options::default())));
     });
     group.bench_function("analyse", |b| b.iter(|| black_box(analyse(&graph))));
     group.bench_function("dot", |b| {
-        b.iter(|| black_box(dot::write(&graph, &analysis)))
+        b.iter(|| black_box(dot::write(&graph, &analysis)));
     });
     group.bench_function("all", |b| {
         b.iter(|| {

@@ -98,6 +98,15 @@ impl Repository {
             .map(|i| &self.nodes[i])
     }
 
+    /// Whether `env` means something here: `_default`, an environment file, a node's
+    /// `chef_environment`, or a key of some role's env run lists.
+    pub fn knows_env(&self, env: &str) -> bool {
+        env == crate::model::DEFAULT_ENV
+            || self.environments.iter().any(|e| e.name == env)
+            || self.nodes.iter().any(|n| n.environment == env)
+            || self.roles.iter().any(|r| r.run_lists.contains_key(env))
+    }
+
     /// Diagnostics that mean part of a file was not understood.
     pub fn parse_warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics
@@ -392,6 +401,23 @@ mod tests {
         assert_eq!(repo.role("a").unwrap().run_list()[0].item.name, "y");
         assert_eq!(repo.diagnostics.len(), 1);
         assert_eq!(repo.diagnostics[0].kind, Kind::Duplicate);
+    }
+
+    #[test]
+    fn an_environment_is_known_from_files_nodes_or_env_run_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "roles/a.json",
+            r#"{"env_run_lists": {"prod": []}}"#,
+        );
+        write(dir.path(), "nodes/n.json", r#"{"chef_environment": "qa"}"#);
+        write(dir.path(), "environments/dev.json", r#"{"name": "dev"}"#);
+        let repo = load(&Sources::discover(dir.path(), &[])).unwrap();
+        for env in ["_default", "prod", "qa", "dev"] {
+            assert!(repo.knows_env(env), "{env}");
+        }
+        assert!(!repo.knows_env("production"));
     }
 
     #[test]

@@ -288,3 +288,22 @@ fn graph_help_names_every_option() {
         .unwrap();
     insta::assert_snapshot!("graph_help", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn an_unknown_environment_is_warned_about() {
+    let out = herd(
+        &fixtures().join("repo"),
+        &["check", "--env", "prodution", "--format", "json"],
+    );
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("environment \"prodution\" is not defined"),
+        "{}",
+        transcript(&out)
+    );
+    let out = herd(
+        &fixtures().join("repo"),
+        &["check", "--env", "production", "--format", "json"],
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("is not defined"));
+}

@@ -149,6 +149,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Diagnostics printed before "… and N more warnings".
+const SHOWN: usize = 50;
+
 /// Loads the repository and prints what was not understood to standard error.
 fn load(path: &Path, role_paths: &[PathBuf]) -> anyhow::Result<Repository> {
     let sources = Sources::discover(path, role_paths);
@@ -164,7 +167,6 @@ fn load(path: &Path, role_paths: &[PathBuf]) -> anyhow::Result<Repository> {
             looked.join(", ")
         );
     }
-    const SHOWN: usize = 50;
     let mut err = std::io::stderr().lock();
     for d in repo.diagnostics.iter().take(SHOWN) {
         let _ = writeln!(err, "{d}");
@@ -177,6 +179,18 @@ fn load(path: &Path, role_paths: &[PathBuf]) -> anyhow::Result<Repository> {
         );
     }
     Ok(repo)
+}
+
+/// Warns when `--env` names an environment the repository never mentions (a typo would
+/// otherwise silently draw the default run lists).
+fn check_env(repo: &Repository, env: Option<&str>) {
+    if let Some(env) = env {
+        if !repo.knows_env(env) {
+            eprintln!(
+                "herd roles: warning: environment {env:?} is not defined: no environment file, node or env run list names it, so every role uses its default run list"
+            );
+        }
+    }
 }
 
 fn build(repo: &Repository, r: &Repo, recipes: bool) -> Graph {
@@ -242,6 +256,7 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
         (None, false) => "dot".to_string(),
     };
     let repo = load(&args.repo.path, &args.repo.role_path)?;
+    check_env(&repo, args.repo.env.as_deref());
     let full = build(&repo, &args.repo, true);
     let analysis = analyse(&full);
 
@@ -314,6 +329,7 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let repo = load(&args.repo.path, &args.repo.role_path)?;
+    check_env(&repo, args.repo.env.as_deref());
     let g = build(&repo, &args.repo, true);
     let a = analyse(&g);
     let out = match args.format {
@@ -387,6 +403,7 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     }
     let target = args.target.as_deref().unwrap_or_default();
     let env = args.env.as_deref();
+    check_env(&repo, env);
     let x = if let Some(n) = target
         .strip_prefix("node[")
         .and_then(|t| t.strip_suffix(']'))
