@@ -54,6 +54,10 @@ pub struct Expansion {
     pub missing: Vec<Skipped>,
     /// Version conflicts.
     pub conflicts: Vec<String>,
+    /// The roles' `default_attributes`, merged as Chef merges them (see [`deep_merge`]).
+    pub default_attributes: serde_json::Value,
+    /// The roles' `override_attributes`, merged the same way.
+    pub override_attributes: serde_json::Value,
 }
 
 /// Expands `role[key]` in `env` (default `_default`). `None` when no role has that key.
@@ -84,7 +88,12 @@ pub fn expand(repo: &Repository, top: &str, list: &[Entry], env: &str) -> Expans
         skipped: Vec::new(),
         missing: Vec::new(),
         conflicts: Vec::new(),
+        default_attributes: serde_json::Value::Object(serde_json::Map::new()),
+        override_attributes: serde_json::Value::Object(serde_json::Map::new()),
     };
+    // Roles being expanded; a role's attributes are merged when its run list is done, so an
+    // including role's attributes win over those of the roles it includes (Chef's order).
+    let mut open: Vec<&crate::model::Role> = Vec::new();
     let mut applied: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut recipes: HashMap<String, (usize, Option<String>)> = HashMap::new();
     // Explicit stack of (run list, next index); `path` holds the roles being expanded.
@@ -94,6 +103,10 @@ pub fn expand(repo: &Repository, top: &str, list: &[Entry], env: &str) -> Expans
     while let Some((items, i)) = stack.pop() {
         let Some(entry) = items.get(i) else {
             path.pop();
+            if let Some(role) = open.pop() {
+                deep_merge(&mut x.default_attributes, &role.default_attributes);
+                deep_merge(&mut x.override_attributes, &role.override_attributes);
+            }
             continue;
         };
         stack.push((items, i + 1));
@@ -155,11 +168,40 @@ pub fn expand(repo: &Repository, top: &str, list: &[Entry], env: &str) -> Expans
                     path: shown_path,
                 });
                 path.push(item.to_string());
+                open.push(role);
                 stack.push((role.run_list_for(env), 0));
             }
         }
     }
     x
+}
+
+/// Merges `with` into `onto` as `Chef::Mixin::DeepMerge.merge` does for role attributes:
+/// hashes merge key by key, arrays are united (no duplicates, `onto`'s order first), anything
+/// else is replaced by `with`.
+pub fn deep_merge(onto: &mut serde_json::Value, with: &serde_json::Value) {
+    use serde_json::Value as J;
+    match (onto, with) {
+        (J::Object(a), J::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(k) {
+                    Some(slot) => deep_merge(slot, v),
+                    None => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (J::Array(a), J::Array(b)) => {
+            for v in b {
+                if !a.contains(v) {
+                    a.push(v.clone());
+                }
+            }
+        }
+        (_, J::Null) => {}
+        (slot, v) => *slot = v.clone(),
+    }
 }
 
 fn via(path: &[String], top: &str) -> String {
@@ -311,6 +353,26 @@ mod tests {
         assert_eq!(
             x.conflicts,
             vec!["recipe[x] pinned to 2.0 (by role[b]) and to 1.0 (by role[a])"]
+        );
+    }
+
+    #[test]
+    fn attributes_merge_with_the_including_role_winning() {
+        let mut base = role("base", &["apt"]);
+        base.default_attributes =
+            serde_json::json!({"ntp": {"servers": ["a"], "enabled": true}, "tz": "UTC"});
+        let mut web = role("web", &["role[base]"]);
+        web.default_attributes = serde_json::json!({"ntp": {"servers": ["b"]}, "tz": "CET"});
+        web.override_attributes = serde_json::json!({"nginx": {"workers": 4}});
+        let r = Repository::from_parts(vec![base, web], vec![], vec![]);
+        let x = expand_role(&r, "web", None).unwrap();
+        assert_eq!(
+            x.default_attributes,
+            serde_json::json!({"ntp": {"servers": ["a", "b"], "enabled": true}, "tz": "CET"})
+        );
+        assert_eq!(
+            x.override_attributes,
+            serde_json::json!({"nginx": {"workers": 4}})
         );
     }
 

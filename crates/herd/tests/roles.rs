@@ -229,6 +229,8 @@ fn explain_shows_the_expanded_run_list_and_who_includes_an_item() {
     let f = fixtures().join("repo");
     let out = herd(&f, &["explain", "web1.example.com"]);
     insta::assert_snapshot!("explain_node", transcript(&out));
+    let out = herd(&fixtures().join("spaghetti"), &["explain", "webserver"]);
+    insta::assert_snapshot!("explain_role_with_attributes", transcript(&out));
     let out = herd(&f, &["explain", "--reverse", "recipe[ntp]"]);
     insta::assert_snapshot!("explain_reverse_ntp", transcript(&out));
     let out = herd(&f, &["explain", "role[rails]", "--format", "json"]);

@@ -347,6 +347,21 @@ pub fn expansion(x: &Expansion) -> String {
     for c in &x.conflicts {
         let _ = writeln!(s, "Conflict: {c}: Chef stops with CookbookVersionConflict");
     }
+    for (what, attrs) in [
+        ("Default", &x.default_attributes),
+        ("Override", &x.override_attributes),
+    ] {
+        if attrs.as_object().is_some_and(|o| !o.is_empty()) {
+            let pretty = serde_json::to_string_pretty(attrs).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "{what} attributes from the roles (merged as Chef merges them):"
+            );
+            for line in pretty.lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+        }
+    }
     s
 }
 
