@@ -47,10 +47,12 @@ impl Pool {
     /// receive calls write into it; stream readers clear it and append).
     pub fn get(&self, listener: Listener, len: usize) -> Batch {
         let reused = self.free.lock().expect("pool lock").pop();
+        // A new buffer is zeroed by the allocator (`vec!`), which for large sizes maps fresh
+        // pages lazily: pages no datagram reaches cost no memory.
         let mut b = reused.unwrap_or_else(|| Batch {
             listener,
             received_ms: 0,
-            data: Vec::new(),
+            data: vec![0; len],
             spans: Vec::new(),
         });
         b.listener = listener;

@@ -141,8 +141,13 @@ pub fn generate(shape: &Shape) -> Payloads {
             }
             let tags = rng.between(shape.tags);
             let mut suffix = String::with_capacity(96);
-            // The first tag makes the context unique.
-            let _ = write!(suffix, "|#ctx:{i}");
+            if tags == 0 {
+                // Without tags, the name makes the context unique.
+                let _ = write!(s, ".{i}");
+            } else {
+                // The first tag makes the context unique.
+                let _ = write!(suffix, "|#ctx:{i}");
+            }
             for _ in 1..tags {
                 suffix.push(',');
                 let (k, v) = (

@@ -171,13 +171,18 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
     for (i, socket) in udp.into_iter().enumerate() {
         let s = shared.clone();
         listeners.push(spawn(&format!("herd-udp-{i}"), move || {
-            datagram::run(datagram::fd_of(&socket), Listener::Udp, &s);
+            datagram::run(
+                datagram::fd_of(&socket),
+                Listener::Udp,
+                &s,
+                datagram::UDP_LINGER,
+            );
         }));
     }
     if let Some(socket) = uds {
         let s = shared.clone();
         listeners.push(spawn("herd-uds", move || {
-            datagram::run(datagram::fd_of(&socket), Listener::Uds, &s);
+            datagram::run(datagram::fd_of(&socket), Listener::Uds, &s, Duration::ZERO);
         }));
     }
     if let Some(l) = uds_stream {

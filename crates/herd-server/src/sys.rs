@@ -20,8 +20,9 @@ pub struct Received {
 
 /// Receives up to `min(MAX_BATCH, buf.len() / slot)` datagrams into consecutive `slot`-byte
 /// slots of `buf` with one `recvmmsg` (blocking for the first one up to the socket's receive
-/// timeout, then taking what is there). Whole datagrams are appended to `spans` as
-/// `(offset, len)`; a datagram longer than `slot` is counted as truncated, not kept.
+/// timeout, then taking what is there), into the slots after those `spans` already holds.
+/// Whole datagrams are appended to `spans` as `(offset, len)`; a datagram longer than `slot`
+/// is counted as truncated, not kept.
 pub fn recv_batch(
     fd: RawFd,
     buf: &mut [u8],
@@ -29,7 +30,15 @@ pub fn recv_batch(
     spans: &mut Vec<(u32, u32)>,
     wait: bool,
 ) -> io::Result<Received> {
+    // Slots already holding a datagram of this batch are skipped.
+    let first = spans.last().map_or(0, |&(o, _)| o as usize / slot + 1);
+    let base = first * slot;
+    let start = base.min(buf.len());
+    let buf = &mut buf[start..];
     let n = (buf.len() / slot).min(MAX_BATCH);
+    if n == 0 {
+        return Ok(Received::default());
+    }
     let mut iovs: [libc::iovec; MAX_BATCH] = [libc::iovec {
         iov_base: std::ptr::null_mut(),
         iov_len: 0,
@@ -70,7 +79,7 @@ pub fn recv_batch(
         if m.msg_hdr.msg_flags & libc::MSG_TRUNC != 0 {
             r.truncated += 1;
         } else {
-            spans.push(((i * slot) as u32, m.msg_len));
+            spans.push(((base + i * slot) as u32, m.msg_len));
         }
     }
     Ok(r)

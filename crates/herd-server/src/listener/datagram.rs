@@ -52,8 +52,12 @@ pub fn bind_unixgram(path: &Path, mode: u32, so_rcvbuf: usize) -> io::Result<Uni
     Ok(socket)
 }
 
+/// How long a UDP reader lingers to fill a batch at low rates (see [`run`]).
+pub const UDP_LINGER: Duration = Duration::from_millis(2);
+
 /// Reads datagrams until the daemon stops, then drains what the kernel still holds.
-pub fn run(fd: RawFd, listener: Listener, shared: &Shared) {
+/// `linger` > 0 lets a reader wait that long to fill a batch when traffic is light.
+pub fn run(fd: RawFd, listener: Listener, shared: &Shared, linger: Duration) {
     let slot = shared.buffer_size;
     // Up to MAX_BATCH datagrams, and no more than 256 KiB, per batch.
     let slots = (256 * 1024 / slot).clamp(1, MAX_BATCH);
@@ -62,7 +66,20 @@ pub fn run(fd: RawFd, listener: Listener, shared: &Shared) {
         let stopping = shared.stopping();
         let mut batch = shared.pool.get(listener, slot * slots);
         match recv_batch(fd, &mut batch.data, slot, &mut batch.spans, !stopping) {
-            Ok(r) => {
+            Ok(mut r) => {
+                // UDP at a low rate: rather than wake a worker for every datagram, linger
+                // a little and hand over a fuller batch. Only when less than half the batch
+                // came at once, so a busy socket never waits; never for Unix sockets, whose
+                // queue is 10 datagrams deep and whose non-blocking clients drop when full.
+                if linger > Duration::ZERO && r.datagrams < slots / 2 && !stopping {
+                    std::thread::sleep(linger);
+                    if let Ok(more) = recv_batch(fd, &mut batch.data, slot, &mut batch.spans, false)
+                    {
+                        r.datagrams += more.datagrams;
+                        r.truncated += more.truncated;
+                        r.bytes += more.bytes;
+                    }
+                }
                 counters.datagrams.fetch_add(r.datagrams as u64, Relaxed);
                 counters.bytes.fetch_add(r.bytes as u64, Relaxed);
                 counters.truncated.fetch_add(r.truncated as u64, Relaxed);
