@@ -42,6 +42,8 @@ pub struct Aggregator {
     gauges: Vec<Option<f64>>,
     /// Tag hashes of the message being resolved (reused).
     scratch: Vec<u64>,
+    /// Context keys of the batch being inserted (reused).
+    keys: Vec<u64>,
     timestamped: Vec<Point>,
     events: Vec<EventRecord>,
     checks: Vec<CheckRecord>,
@@ -65,6 +67,7 @@ impl Aggregator {
             counters: Vec::new(),
             gauges: Vec::new(),
             scratch: Vec::new(),
+            keys: Vec::new(),
             timestamped: Vec::new(),
             events: Vec::new(),
             checks: Vec::new(),
@@ -117,7 +120,7 @@ impl Aggregator {
 
     /// The context id of a metric: the hot path hashes and looks up; only a new context
     /// sorts and copies its tags.
-    fn context_of(&mut self, m: &Metric<'_>, now_ms: u64) -> Option<ContextId> {
+    fn context_key(&mut self, m: &Metric<'_>) -> u64 {
         let mut seen = std::mem::take(&mut self.scratch);
         seen.clear();
         let mut host = self.config.hostname.as_str();
@@ -141,8 +144,12 @@ impl Aggregator {
             }
         }
         self.scratch = seen;
-        let key = self.hasher.key(m.name, sum, host, m.kind);
-        if let Some(id) = self.contexts.find(key, now_ms) {
+        self.hasher.key(m.name, sum, host, m.kind)
+    }
+
+    /// The context id of a metric whose key is `key`, interning a new context if needed.
+    fn context_of(&mut self, m: &Metric<'_>, key: u64, now_ms: u64) -> Option<ContextId> {
+        if let Some(id) = self.contexts.find(key) {
             return Some(id);
         }
         let (tags, host) = resolve_tags(&self.config, m.tags.iter());
@@ -163,8 +170,48 @@ impl Aggregator {
         Some(id)
     }
 
+    /// Takes the messages of one batch received at `now_ms`; returns how many were
+    /// aggregated (or kept) and how many dropped at the context limit.
+    ///
+    /// Same result as [`Aggregator::insert`] on each, but faster: the context keys of the
+    /// whole batch are computed first and their table slots prefetched, so the lookups that
+    /// follow overlap their cache misses instead of waiting for each in turn.
+    pub fn insert_batch(&mut self, messages: &[Message<'_>], now_ms: u64) -> (u64, u64) {
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.clear();
+        for m in messages {
+            if let Message::Metric(m) = m {
+                let key = self.context_key(m);
+                self.contexts.prefetch(key);
+                keys.push(key);
+            }
+        }
+        let (mut ok, mut dropped) = (0, 0);
+        let mut next_key = keys.iter();
+        for m in messages {
+            let outcome = match m {
+                Message::Metric(m) => {
+                    let key = *next_key.next().expect("one key per metric");
+                    self.insert_keyed(m, key, now_ms)
+                }
+                other => self.insert(other, now_ms),
+            };
+            match outcome {
+                Outcome::Aggregated => ok += 1,
+                Outcome::ContextLimit => dropped += 1,
+            }
+        }
+        self.keys = keys;
+        (ok, dropped)
+    }
+
     fn insert_metric(&mut self, m: &Metric<'_>, now_ms: u64) -> Outcome {
-        let Some(id) = self.context_of(m, now_ms) else {
+        let key = self.context_key(m);
+        self.insert_keyed(m, key, now_ms)
+    }
+
+    fn insert_keyed(&mut self, m: &Metric<'_>, key: u64, now_ms: u64) -> Outcome {
+        let Some(id) = self.context_of(m, key, now_ms) else {
             return Outcome::ContextLimit;
         };
         if let (Some(ts), MetricType::Count | MetricType::Gauge) = (m.timestamp, m.kind) {
@@ -233,6 +280,7 @@ impl Aggregator {
 
     /// `|T` gauges and counts bypass aggregation: one point per value, at the given time.
     fn insert_timestamped(&mut self, id: ContextId, m: &Metric<'_>, ts: u64) {
+        self.contexts.touch(id, ts.saturating_mul(1000));
         let context = self.contexts.get(id).clone();
         let kind = if m.kind == MetricType::Count {
             PointKind::Count
@@ -360,6 +408,7 @@ impl Aggregator {
         let interval_s = interval as f64 / 1000.0;
         let mut outputs = Vec::new();
         for (id, state) in bucket.into_states() {
+            self.contexts.touch(id, start);
             let context = self.contexts.get(id);
             state.outputs(interval_s, &hist, &mut outputs);
             for (suffix, kind, value) in outputs.drain(..) {
@@ -383,14 +432,16 @@ impl Aggregator {
         let counter_ttl = self.config.counter_expiry_ms + 2 * interval;
         let counters = &mut self.counters;
         let gauges = &mut self.gauges;
-        let open_from = self.buckets.keys().next().copied().unwrap_or(u64::MAX);
+        let buckets = &self.buckets;
         self.contexts.retain(|id, context, last_seen| {
             let ttl = if context.kind == MetricType::Count {
                 counter_ttl
             } else {
                 ttl
             };
-            let keep = last_seen + ttl > now_ms || last_seen >= open_from;
+            // Contexts are marked seen when their bucket is flushed: one in an open bucket
+            // is in use whatever its mark says.
+            let keep = last_seen + ttl > now_ms || buckets.values().any(|b| b.contains(id));
             if !keep {
                 counters[id as usize] = 0;
                 gauges[id as usize] = None;

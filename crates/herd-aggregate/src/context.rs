@@ -9,7 +9,6 @@
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use hashbrown::HashTable;
 use herd_dogstatsd::MetricType;
 
 /// One time series' identity.
@@ -65,7 +64,7 @@ impl KeyHasher {
 
 /// The interned contexts.
 pub struct Contexts {
-    table: HashTable<(u64, ContextId)>,
+    table: crate::key_table::KeyTable,
     entries: Vec<Option<Entry>>,
     free: Vec<ContextId>,
     limit: usize,
@@ -76,7 +75,7 @@ impl Contexts {
     /// An empty table holding at most `limit` contexts.
     pub fn new(limit: usize) -> Self {
         Self {
-            table: HashTable::new(),
+            table: crate::key_table::KeyTable::default(),
             entries: Vec::new(),
             free: Vec::new(),
             limit,
@@ -96,7 +95,7 @@ impl Contexts {
 
     /// Whether there are no contexts.
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.table.len() == 0
     }
 
     /// One more than the largest id handed out (for dense per-id arrays).
@@ -104,20 +103,31 @@ impl Contexts {
         self.entries.len()
     }
 
-    /// The id of the context with this key, if known (and marks it seen).
+    /// The id of the context with this key, if known. It does not mark the context seen (that
+    /// would touch its memory on the hot path): see [`Contexts::touch`].
     #[inline]
-    pub fn find(&mut self, key: u64, now_ms: u64) -> Option<ContextId> {
-        let &(_, id) = self.table.find(key, |&(k, _)| k == key)?;
-        if let Some(e) = self.entries[id as usize].as_mut() {
-            e.last_seen_ms = now_ms;
+    pub fn find(&self, key: u64) -> Option<ContextId> {
+        self.table.find(key)
+    }
+
+    /// Starts loading the table slot of `key` into the cache (a hint; no effect otherwise).
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        self.table.prefetch(key);
+    }
+
+    /// Marks a context seen at `now_ms` (the aggregator does it once per bucket and context).
+    pub fn touch(&mut self, id: ContextId, now_ms: u64) {
+        if let Some(e) = self.entries.get_mut(id as usize).and_then(Option::as_mut) {
+            e.last_seen_ms = e.last_seen_ms.max(now_ms);
         }
-        Some(id)
     }
 
     /// Interns a new context under `key` (from [`KeyHasher::key`]). `None` when the table is
     /// full (the caller counts the drop).
     pub fn insert(&mut self, key: u64, context: Context, now_ms: u64) -> Option<ContextId> {
-        if let Some(id) = self.find(key, now_ms) {
+        if let Some(id) = self.find(key) {
+            self.touch(id, now_ms);
             return Some(id);
         }
         if self.table.len() >= self.limit {
@@ -135,7 +145,7 @@ impl Contexts {
             self.entries.push(Some(entry));
             (self.entries.len() - 1) as ContextId
         };
-        self.table.insert_unique(key, (key, id), |&(k, _)| k);
+        self.table.insert(key, id);
         Some(id)
     }
 
@@ -177,10 +187,7 @@ impl Contexts {
             if keep(i as ContextId, &e.context, e.last_seen_ms) {
                 continue;
             }
-            let key = e.key;
-            if let Ok(found) = self.table.find_entry(key, |&(k, _)| k == key) {
-                found.remove();
-            }
+            self.table.remove(e.key);
             *slot = None;
             self.free.push(i as ContextId);
             removed += 1;

@@ -356,3 +356,29 @@ fn sub_second_intervals_work() {
     let got = points(&agg.flush(T0 + 1_000));
     assert_eq!(got.iter().map(|p| p.2).collect::<Vec<_>>(), [2.0, 2.0]);
 }
+
+#[test]
+fn batch_insertion_gives_the_same_points_and_counts_as_one_by_one() {
+    let lines = "a:1|c|#x\nb:2|g\n_sc|c|0\na:3|c|#x\nh:5|ms|@0.5\nd:7|d\nu:q|s\nk:1|c:2|g\nnew:1|c\nnewer:1|c";
+    let limits = Limits::default();
+    let messages: Vec<_> = decode(lines.as_bytes(), &limits)
+        .map(Result::unwrap)
+        .collect();
+    let config = AggregateConfig {
+        context_limit: 6,
+        ..AggregateConfig::default()
+    };
+    let mut one = Aggregator::new(config.clone());
+    let outcomes: Vec<_> = messages.iter().map(|m| one.insert(m, T0)).collect();
+    let mut batch = Aggregator::new(config);
+    let (ok, dropped) = batch.insert_batch(&messages, T0);
+    let limited = outcomes
+        .iter()
+        .filter(|o| **o == Outcome::ContextLimit)
+        .count() as u64;
+    assert_eq!((ok, dropped), (outcomes.len() as u64 - limited, limited));
+    assert!(dropped > 0, "the limit was reached");
+    let (a, b) = (one.flush(T0 + 10_000), batch.flush(T0 + 10_000));
+    assert_eq!(points(&a), points(&b));
+    assert_eq!(a.checks, b.checks);
+}

@@ -98,7 +98,7 @@ fn write_opt(out: &mut Vec<u8>, prefix: &[u8], value: Option<&str>) {
 
 fn write_tags(out: &mut Vec<u8>, tags: &Tags<'_>) {
     let mut first = true;
-    for tag in tags.iter() {
+    for tag in tags {
         out.extend_from_slice(if first { b"|#" } else { b"," });
         out.extend_from_slice(tag.as_bytes());
         first = false;

@@ -74,10 +74,9 @@ impl<'a> Values<'a> {
         };
         one.into_iter()
             .chain(
-                packed
-                    .split(':')
-                    .filter(|p| !p.is_empty())
-                    .filter_map(|p| parse_value(p).ok()),
+                crate::split::split(packed, b':')
+                    .filter(|p| !p.1.is_empty())
+                    .filter_map(|p| parse_value(p.1).ok()),
             )
             .chain(many.iter().copied())
     }

@@ -37,12 +37,11 @@ impl<'a> Tags<'a> {
     }
 
     /// Iterates the tags.
-    pub fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
-        let max = self.max_len as usize;
-        self.raw
-            .split(',')
-            .filter(|t| !t.is_empty())
-            .map(move |t| truncate_str(t, max))
+    pub fn iter(&self) -> TagIter<'a> {
+        TagIter {
+            rest: self.raw,
+            max: self.max_len as usize,
+        }
     }
 
     /// Number of (non-empty) tags.
@@ -81,6 +80,15 @@ impl<'a> Iterator for TagIter<'a> {
                 return Some(truncate_str(tag, self.max));
             }
         }
+    }
+}
+
+impl<'a> IntoIterator for &Tags<'a> {
+    type Item = &'a str;
+    type IntoIter = TagIter<'a>;
+
+    fn into_iter(self) -> TagIter<'a> {
+        self.iter()
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
-use herd_aggregate::{Aggregator, Outcome};
+use herd_aggregate::Aggregator;
 use herd_dogstatsd::{decode, DecodeError, ErrorKind, Limits, Message};
 
 use crate::batch::{Batch, Pool};
@@ -146,14 +146,9 @@ impl Worker {
                 continue;
             }
             let mut agg = shard.lock().expect("shard lock");
-            let (mut ok, mut dropped) = (0, 0);
-            for m in list.drain(..) {
-                match agg.insert(&m, batch.received_ms) {
-                    Outcome::Aggregated => ok += 1,
-                    Outcome::ContextLimit => dropped += 1,
-                }
-            }
+            let (ok, dropped) = agg.insert_batch(list, batch.received_ms);
             drop(agg);
+            list.clear();
             t.aggregated.fetch_add(ok, Relaxed);
             t.context_limit.fetch_add(dropped, Relaxed);
         }

@@ -16,13 +16,23 @@ fn herd(args: &[&str], stdin: &[u8]) -> Output {
 }
 
 fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).expect(l)).collect()
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect()
 }
 
 #[test]
 fn decodes_stdin_to_one_json_object_per_message() {
-    let out = herd(&["decode"], b"page.views:1|c|@0.5|#env:prod\n_sc|db|0|m:ok\n");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = herd(
+        &["decode"],
+        b"page.views:1|c|@0.5|#env:prod\n_sc|db|0|m:ok\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let objects = json_lines(&out.stdout);
     assert_eq!(objects.len(), 2);
     assert_eq!(
@@ -39,7 +49,11 @@ fn decodes_stdin_to_one_json_object_per_message() {
 fn errors_go_to_stderr_with_line_and_column_and_exit_1() {
     let out = herd(&["decode", "-"], b"a:1|c\nb:2|c\npage.views:1|x\nc:3|g\n");
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(json_lines(&out.stdout).len(), 3, "valid neighbours still print");
+    assert_eq!(
+        json_lines(&out.stdout).len(),
+        3,
+        "valid neighbours still print"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr.trim_end(),
@@ -62,7 +76,10 @@ fn framed_input_reports_offsets_in_the_whole_stream() {
 
 #[test]
 fn the_sample_file_of_the_readme_decodes_with_its_deliberate_errors() {
-    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sample.dogstatsd");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/sample.dogstatsd"
+    );
     let out = herd(&["decode", sample], b"");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json_lines(&out.stdout).len(), 13);

@@ -8,6 +8,7 @@ use herd_server::config::parse_duration;
 
 /// Arguments of `herd blast`.
 #[derive(clap::Args)]
+#[allow(clippy::doc_markdown)] // the field docs are clap's help text, URLs included
 pub struct Args {
     /// Where to send: udp://HOST:PORT, unixgram:///PATH, unix:///PATH (stream), tcp://HOST:PORT.
     #[arg(long, value_name = "URL")]
