@@ -1,16 +1,45 @@
-//! Log lines on standard error, with a rate limit for per-message noise.
+//! Log lines, on standard error unless the daemon runs inside another program (the Procfile
+//! runner), which then hands it a writer; with a rate limit for per-message noise.
 
-use std::sync::Mutex;
+use std::io::Write;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
+
+/// A writer shared by the log and a sink.
+pub type SharedWriter = Arc<Mutex<Box<dyn Write + Send>>>;
+
+static WRITER: RwLock<Option<SharedWriter>> = RwLock::new(None);
+
+/// Sends log lines to `writer` instead of standard error (for an in-process daemon; the lines
+/// then carry no `herd statsd:` prefix, the host program labels them).
+pub fn set_writer(writer: SharedWriter) {
+    *WRITER
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(writer);
+}
+
+fn emit(line: &str) {
+    let writer = WRITER
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    match writer {
+        Some(w) => {
+            let mut w = w.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _ = writeln!(w, "{line}");
+        }
+        None => eprintln!("herd statsd: {line}"),
+    }
+}
 
 /// Logs a line.
 pub fn warn(line: &str) {
-    eprintln!("herd statsd: {line}");
+    emit(line);
 }
 
 /// Logs a line.
 pub fn info(line: &str) {
-    eprintln!("herd statsd: {line}");
+    emit(line);
 }
 
 /// At most `burst` lines per `window`; the rest are counted and summarised.

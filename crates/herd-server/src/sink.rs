@@ -53,6 +53,25 @@ pub fn point_json(p: &Point) -> Json {
     Json::Object(o)
 }
 
+/// A [`crate::log::SharedWriter`] as a writer (so the log and a sink share one output).
+pub struct Shared(pub crate::log::SharedWriter);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .flush()
+    }
+}
+
 /// JSON lines: one object per point, event and service check.
 pub struct JsonLines<W: Write + Send> {
     out: W,
@@ -65,28 +84,33 @@ impl<W: Write + Send> JsonLines<W> {
     }
 }
 
+impl<W: Write + Send> JsonLines<W> {
+    /// Writes one object and its newline in one call, so that lines from other writers
+    /// sharing the output never land inside it.
+    fn line(&mut self, value: &Json) -> io::Result<()> {
+        let mut line = serde_json::to_vec(value)?;
+        line.push(b'\n');
+        self.out.write_all(&line)
+    }
+}
+
 impl<W: Write + Send> Sink for JsonLines<W> {
     fn write(&mut self, flush: &Flush) -> io::Result<()> {
         for p in &flush.points {
-            serde_json::to_writer(&mut self.out, &point_json(p))?;
-            self.out.write_all(b"\n")?;
+            self.line(&point_json(p))?;
         }
         for e in &flush.events {
-            let o = json!({"event": {
+            self.line(&json!({"event": {
                 "title": e.title, "text": e.text, "timestamp": e.timestamp, "host": e.host,
                 "tags": e.tags, "priority": e.priority, "alert_type": e.alert_type,
                 "aggregation_key": e.aggregation_key, "source_type": e.source_type,
-            }});
-            serde_json::to_writer(&mut self.out, &o)?;
-            self.out.write_all(b"\n")?;
+            }}))?;
         }
         for c in &flush.checks {
-            let o = json!({"service_check": {
+            self.line(&json!({"service_check": {
                 "name": c.name, "status": c.status, "timestamp": c.timestamp, "host": c.host,
                 "tags": c.tags, "message": c.message,
-            }});
-            serde_json::to_writer(&mut self.out, &o)?;
-            self.out.write_all(b"\n")?;
+            }}))?;
         }
         self.out.flush()
     }

@@ -581,11 +581,9 @@ fn statsd_starts_first_and_flushes_after_the_app_exits() {
     let out = run(dir.path(), &["start", "--no-timestamp", &flags]);
     assert_eq!(out.status.code(), Some(0), "{}{}", out.stdout, out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    let starts: Vec<&&str> = lines
-        .iter()
-        .filter(|l| l.contains("| started with pid"))
-        .collect();
+    let starts: Vec<&&str> = lines.iter().filter(|l| l.contains("| started ")).collect();
     assert!(starts[0].starts_with("statsd "), "{}", out.stdout);
+    assert!(starts[0].ends_with("started in process"), "{}", out.stdout);
     assert!(starts[1].starts_with("web.1 "), "{}", out.stdout);
     let pos = |pred: &dyn Fn(&str) -> bool| {
         lines

@@ -158,20 +158,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     let mut specs = Vec::new();
     if let Some(flags) = &args.statsd {
-        // TODO(issue 3): run the daemon in-process through `herd_procfile::service::Service`
-        // (a `Program::Service`) once herd-server exposes it; until then it is this same
-        // executable run as `herd statsd FLAGS` in the infrastructure tier.
-        let exe = std::env::current_exe().context("locating the herd executable for --statsd")?;
-        let mut argv = vec![exe.display().to_string(), "statsd".to_owned()];
-        argv.extend(flags.split_whitespace().map(str::to_owned));
+        // herd's own daemon runs in this process (a thread), not as a child: its last flush
+        // needs no second binary, and its output is labelled like any process's.
+        let service = super::statsd::InProcess::from_flags(flags)?;
         specs.push(ProcessSpec {
             name: "statsd".into(),
             color: project.procfile.entries.len(),
-            program: Program::Command {
-                argv,
-                env: project.env.clone(),
-                cwd: root.clone(),
-            },
+            program: Program::Service(std::sync::Arc::new(service)),
             restart: policies.for_name("statsd"),
             can_die: can_die.iter().any(|n| n == "statsd"),
             infra: true,

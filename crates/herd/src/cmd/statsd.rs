@@ -162,20 +162,8 @@ impl Args {
     }
 }
 
-/// Runs the daemon until SIGTERM or SIGINT, then flushes everything and exits 0.
-pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let (settings, config) = args.resolve()?;
-    if args.print_config {
-        print!("{}", config::render(&settings));
-        return Ok(ExitCode::SUCCESS);
-    }
-    // Signals are taken by sigwait below, in every thread the daemon starts.
-    herd_server::sys::block_term_signals();
-    let sinks: Vec<Box<dyn Sink>> = match config.emit {
-        config::Emit::Stdout => vec![Box::new(JsonLines::new(std::io::stdout()))],
-        config::Emit::None => Vec::new(),
-    };
-    let running = herd_server::start(&config, sinks).context("herd statsd cannot start")?;
+/// The "listening on …" line: every bound address, as a client would name it.
+fn listening(running: &herd_server::Running, interval_ms: u64) -> String {
     let b = &running.bound;
     let mut listening = Vec::new();
     if let Some(a) = b.udp {
@@ -193,11 +181,27 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(a) = b.http {
         listening.push(format!("http://{a}/metrics"));
     }
-    herd_server::log::info(&format!(
-        "listening on {}; flushing every {} ms",
-        listening.join(" "),
-        config.aggregate.interval_ms
-    ));
+    format!(
+        "listening on {}; flushing every {interval_ms} ms",
+        listening.join(" ")
+    )
+}
+
+/// Runs the daemon until SIGTERM or SIGINT, then flushes everything and exits 0.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let (settings, config) = args.resolve()?;
+    if args.print_config {
+        print!("{}", config::render(&settings));
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Signals are taken by sigwait below, in every thread the daemon starts.
+    herd_server::sys::block_term_signals();
+    let sinks: Vec<Box<dyn Sink>> = match config.emit {
+        config::Emit::Stdout => vec![Box::new(JsonLines::new(std::io::stdout()))],
+        config::Emit::None => Vec::new(),
+    };
+    let running = herd_server::start(&config, sinks).context("herd statsd cannot start")?;
+    herd_server::log::info(&listening(&running, config.aggregate.interval_ms));
     let signal = herd_server::sys::wait_for_signal();
     herd_server::log::info(&format!(
         "signal {signal}: draining and flushing every open bucket"
@@ -207,6 +211,61 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Err(t) => {
             herd_server::log::warn(&format!("shutdown took longer than {t:?}; exiting anyway"));
             Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `herd statsd FLAGS` as a command line of its own, for `herd start --statsd=FLAGS`.
+#[derive(clap::Parser)]
+#[command(name = "statsd", no_binary_name = true)]
+struct Flags {
+    #[command(flatten)]
+    args: Args,
+}
+
+/// The daemon run inside another herd command (`herd start --statsd`): its log lines and
+/// `--emit stdout` points go to the host's output, and a stop request (not a signal) ends it.
+pub struct InProcess {
+    config: ServerConfig,
+}
+
+impl InProcess {
+    /// Validates `herd statsd` flags (space-separated), before anything starts.
+    pub fn from_flags(flags: &str) -> anyhow::Result<Self> {
+        let flags =
+            <Flags as clap::Parser>::try_parse_from(flags.split_whitespace()).map_err(|e| {
+                anyhow::anyhow!("--statsd flags: {}", e.render().to_string().trim_end())
+            })?;
+        let (_, config) = flags.args.resolve().context("--statsd flags")?;
+        Ok(Self { config })
+    }
+}
+
+impl herd_procfile::service::Service for InProcess {
+    fn run(&self, ctx: herd_procfile::service::ServiceContext) -> i32 {
+        let out: herd_server::log::SharedWriter =
+            std::sync::Arc::new(std::sync::Mutex::new(ctx.out));
+        herd_server::log::set_writer(out.clone());
+        let sinks: Vec<Box<dyn Sink>> = match self.config.emit {
+            config::Emit::Stdout => vec![Box::new(JsonLines::new(herd_server::sink::Shared(out)))],
+            config::Emit::None => Vec::new(),
+        };
+        let running = match herd_server::start(&self.config, sinks) {
+            Ok(r) => r,
+            Err(e) => {
+                herd_server::log::warn(&format!("cannot start: {e}"));
+                return 2;
+            }
+        };
+        herd_server::log::info(&listening(&running, self.config.aggregate.interval_ms));
+        while !ctx.stop.wait(std::time::Duration::from_secs(3600)) {}
+        herd_server::log::info("stopping: draining and flushing every open bucket");
+        match running.shutdown(self.config.shutdown_timeout) {
+            Ok(()) => 0,
+            Err(t) => {
+                herd_server::log::warn(&format!("shutdown took longer than {t:?}"));
+                1
+            }
         }
     }
 }
