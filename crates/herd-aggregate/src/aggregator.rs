@@ -153,12 +153,7 @@ impl Aggregator {
             return Some(id);
         }
         let (tags, host) = resolve_tags(&self.config, m.tags.iter());
-        let context = Context {
-            name: m.name.into(),
-            tags: tags.iter().map(|&t| Box::from(t)).collect(),
-            host: host.into(),
-            kind: m.kind,
-        };
+        let context = Context::new(m.name, tags.iter().copied(), host, m.kind);
         let id = self.contexts.insert(key, context, now_ms)?;
         let bound = self.contexts.id_bound();
         if self.counters.len() < bound {

@@ -11,18 +11,106 @@ use std::sync::Arc;
 
 use herd_dogstatsd::MetricType;
 
-/// One time series' identity.
+/// One time series' identity: a metric name, its tags (sorted, de-duplicated, `host:`
+/// removed), its host (empty for none) and its type.
+///
+/// Stored as one allocation — `[name len][host len][tag count]` as `u32`s, then the name, the
+/// host, and each tag as `[len]` + bytes — because at 100k contexts the per-string allocations
+/// of a naive layout cost more than the strings.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Context {
-    /// Metric name.
-    pub name: Box<str>,
-    /// Tags, sorted and de-duplicated, `host:` removed.
-    pub tags: Box<[Box<str>]>,
-    /// Host (empty for none).
-    pub host: Box<str>,
+    data: Box<[u8]>,
     /// The metric type the samples came as.
     pub kind: MetricType,
 }
+
+const HEADER: usize = 12;
+
+fn u32_at(data: &[u8], at: usize) -> usize {
+    let bytes: [u8; 4] = data[at..at + 4].try_into().expect("four bytes");
+    u32::from_le_bytes(bytes) as usize
+}
+
+impl Context {
+    /// A context from its parts (`tags` as given: the caller sorts and de-duplicates).
+    pub fn new<'t>(
+        name: &str,
+        tags: impl IntoIterator<Item = &'t str> + Clone,
+        host: &str,
+        kind: MetricType,
+    ) -> Self {
+        let tags_len: usize = tags.clone().into_iter().map(|t| 4 + t.len()).sum();
+        let count = tags.clone().into_iter().count();
+        let mut data = Vec::with_capacity(HEADER + name.len() + host.len() + tags_len);
+        for n in [name.len(), host.len(), count] {
+            data.extend_from_slice(&(n as u32).to_le_bytes());
+        }
+        data.extend_from_slice(name.as_bytes());
+        data.extend_from_slice(host.as_bytes());
+        for t in tags {
+            data.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            data.extend_from_slice(t.as_bytes());
+        }
+        Self {
+            data: data.into_boxed_slice(),
+            kind,
+        }
+    }
+
+    fn str_at(&self, start: usize, len: usize) -> &str {
+        // Built from `&str`s only, so every piece is valid UTF-8.
+        std::str::from_utf8(&self.data[start..start + len]).expect("context text is UTF-8")
+    }
+
+    /// The metric name.
+    pub fn name(&self) -> &str {
+        self.str_at(HEADER, u32_at(&self.data, 0))
+    }
+
+    /// The host (empty for none).
+    pub fn host(&self) -> &str {
+        self.str_at(HEADER + u32_at(&self.data, 0), u32_at(&self.data, 4))
+    }
+
+    /// The tags, sorted and de-duplicated.
+    pub fn tags(&self) -> ContextTags<'_> {
+        let start = HEADER + u32_at(&self.data, 0) + u32_at(&self.data, 4);
+        ContextTags {
+            context: self,
+            at: start,
+            left: u32_at(&self.data, 8),
+        }
+    }
+}
+
+/// Iterator over a context's tags.
+#[derive(Debug, Clone)]
+pub struct ContextTags<'c> {
+    context: &'c Context,
+    at: usize,
+    left: usize,
+}
+
+impl<'c> Iterator for ContextTags<'c> {
+    type Item = &'c str;
+
+    fn next(&mut self) -> Option<&'c str> {
+        if self.left == 0 {
+            return None;
+        }
+        let len = u32_at(&self.context.data, self.at);
+        let tag = self.context.str_at(self.at + 4, len);
+        self.at += 4 + len;
+        self.left -= 1;
+        Some(tag)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for ContextTags<'_> {}
 
 /// Index of an interned context.
 pub type ContextId = u32;
@@ -55,10 +143,9 @@ impl KeyHasher {
     /// The key of a context (the slow, allocating way; for tests and new contexts).
     pub fn key_of(&self, context: &Context) -> u64 {
         let sum = context
-            .tags
-            .iter()
+            .tags()
             .fold(0u64, |s, t| s.wrapping_add(self.tag(t)));
-        self.key(&context.name, sum, &context.host, context.kind)
+        self.key(context.name(), sum, context.host(), context.kind)
     }
 }
 
@@ -158,12 +245,7 @@ impl Contexts {
         kind: MetricType,
         now_ms: u64,
     ) -> Option<ContextId> {
-        let context = Context {
-            name: name.into(),
-            tags: tags.iter().map(|&t| Box::from(t)).collect(),
-            host: host.into(),
-            kind,
-        };
+        let context = Context::new(name, tags.iter().copied(), host, kind);
         let key = self.hasher.key_of(&context);
         self.insert(key, context, now_ms)
     }
@@ -220,7 +302,25 @@ mod tests {
         ];
         assert!(others.iter().all(|o| o.is_some() && *o != Some(a)));
         assert_eq!(c.len(), 7);
-        assert_eq!(&*c.get(a).name, "m");
+        assert_eq!(c.get(a).name(), "m");
+    }
+
+    #[test]
+    fn a_context_gives_back_its_parts() {
+        let c = Context::new(
+            "web.hits",
+            ["a:1", "", "zone:é"],
+            "host-1",
+            MetricType::Gauge,
+        );
+        assert_eq!((c.name(), c.host()), ("web.hits", "host-1"));
+        assert_eq!(c.tags().collect::<Vec<_>>(), ["a:1", "", "zone:é"]);
+        assert_eq!(c.tags().len(), 3);
+        let bare = Context::new("", [], "", MetricType::Count);
+        assert_eq!(
+            (bare.name(), bare.host(), bare.tags().next()),
+            ("", "", None)
+        );
     }
 
     #[test]
@@ -251,7 +351,7 @@ mod tests {
         assert_eq!(c.len(), 1);
         let d = c.resolve("d", &[], "", MetricType::Count, 200).unwrap();
         assert_eq!(d, a, "slot reused");
-        assert_eq!(&*c.get(d).name, "d");
+        assert_eq!(c.get(d).name(), "d");
         assert!(c.resolve("b", &[], "", MetricType::Count, 200).is_some());
     }
 }

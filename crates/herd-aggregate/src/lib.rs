@@ -29,7 +29,7 @@ mod state;
 
 pub use aggregator::{Aggregator, Outcome};
 pub use config::{parse_percentile, AggregateConfig, HistogramAggregate};
-pub use context::{Context, ContextId, Contexts, KeyHasher};
+pub use context::{Context, ContextId, ContextTags, Contexts, KeyHasher};
 pub use point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
 pub use sketch::Sketch;
 

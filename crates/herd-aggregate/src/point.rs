@@ -59,8 +59,9 @@ pub struct Point {
 impl Point {
     /// The full metric name (context name plus suffix).
     pub fn name(&self) -> String {
-        let mut n = String::with_capacity(self.context.name.len() + self.suffix.len());
-        n.push_str(&self.context.name);
+        let name = self.context.name();
+        let mut n = String::with_capacity(name.len() + self.suffix.len());
+        n.push_str(name);
         n.push_str(&self.suffix);
         n
     }

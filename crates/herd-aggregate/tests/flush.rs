@@ -24,8 +24,8 @@ fn points(flush: &Flush) -> Vec<(String, &'static str, f64, u64, String, String)
                 p.kind.as_str(),
                 p.scalar()?,
                 p.timestamp_ms / 1000,
-                p.context.tags.join(","),
-                p.context.host.to_string(),
+                p.context.tags().collect::<Vec<_>>().join(","),
+                p.context.host().to_owned(),
             ))
         })
         .collect();

@@ -94,12 +94,7 @@ impl Flusher {
             } else {
                 (PointKind::Gauge, value as f64)
             };
-            let context = Arc::new(Context {
-                name: name.into(),
-                tags: Box::new([]),
-                host: self.hostname.as_str().into(),
-                kind: MetricType::Gauge,
-            });
+            let context = Arc::new(Context::new(name, [], &self.hostname, MetricType::Gauge));
             flush.points.push(Point {
                 context,
                 suffix: Arc::from(""),

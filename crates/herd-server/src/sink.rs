@@ -48,8 +48,8 @@ pub fn point_json(p: &Point) -> Json {
             );
         }
     }
-    o.insert("tags".into(), json!(p.context.tags));
-    o.insert("host".into(), json!(p.context.host));
+    o.insert("tags".into(), json!(p.context.tags().collect::<Vec<_>>()));
+    o.insert("host".into(), json!(p.context.host()));
     Json::Object(o)
 }
 

@@ -33,7 +33,7 @@ impl Capture {
             .unwrap()
             .iter()
             .flat_map(|f| f.points.iter())
-            .filter(|p| !p.context.name.starts_with("herd."))
+            .filter(|p| !p.context.name().starts_with("herd."))
             .filter_map(|p| Some((p.name(), p.scalar()?)))
             .collect();
         out.sort_by(|a, b| a.partial_cmp(b).unwrap());
