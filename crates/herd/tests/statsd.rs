@@ -108,3 +108,87 @@ fn a_port_in_use_is_an_error_naming_the_listener() {
         "{err}"
     );
 }
+
+/// Reads a `/proc/PID/status` figure in KiB.
+fn status_kib(pid: u32, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(key)).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+fn scrape(addr: std::net::SocketAddr) -> std::collections::HashMap<String, u64> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+    let mut body = String::new();
+    conn.read_to_string(&mut body).unwrap();
+    body.lines()
+        .filter(|l| l.starts_with("herd_"))
+        .filter_map(|l| {
+            l.rsplit_once(' ')
+                .map(|(k, v)| (k.to_owned(), v.parse().unwrap_or(0)))
+        })
+        .collect()
+}
+
+#[test]
+fn overload_keeps_memory_bounded_and_the_accounting_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("overload.sock");
+    let d = Daemon::start(&[
+        "--uds",
+        sock.to_str().unwrap(),
+        "--queue-size",
+        "4",
+        "--context-limit",
+        "5000",
+    ]);
+    let pid = d.pid();
+    // As fast as the sender can go, far above what one worker takes, 20k contexts.
+    let blast = Command::new(env!("CARGO_BIN_EXE_herd"))
+        .args([
+            "blast",
+            "--target",
+            &format!("unixgram://{}", sock.display()),
+            "--duration",
+            "2s",
+        ])
+        .args(["--contexts", "20000", "--datagram-size", "8192"])
+        .output()
+        .unwrap();
+    assert!(
+        blast.status.success(),
+        "{}",
+        String::from_utf8_lossy(&blast.stderr)
+    );
+    let sent: serde_json::Value = serde_json::from_slice(&blast.stdout).unwrap();
+    let m = scrape(d.http.unwrap());
+    let peak_kib = status_kib(pid, "VmHWM");
+    let out = d.stop();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let get = |k: &str| m.get(k).copied().unwrap_or(0);
+    let received = get("herd_dogstatsd_datagrams_total{listener=\"uds\"}");
+    let decoded = get("herd_dogstatsd_datagrams_decoded_total{listener=\"uds\"}");
+    let full =
+        get("herd_dogstatsd_datagrams_dropped_total{listener=\"uds\",reason=\"queue_full\"}");
+    let truncated =
+        get("herd_dogstatsd_datagrams_dropped_total{listener=\"uds\",reason=\"truncated\"}");
+    // Scraped while the last batches may still be in a worker: received is what the
+    // listener counted, the rest can only lag behind it.
+    assert_eq!(
+        received,
+        sent["datagrams"].as_u64().unwrap(),
+        "a Unix socket loses nothing in the kernel"
+    );
+    assert!(decoded + full + truncated <= received);
+    assert!(full > 0, "the load was an overload: {m:?}");
+    let ok = get("herd_dogstatsd_messages_total{type=\"metric\",state=\"ok\"}");
+    let aggregated = get("herd_dogstatsd_aggregated_total");
+    let limited = get("herd_dogstatsd_messages_dropped_total{reason=\"context_limit\"}");
+    assert!(aggregated + limited <= ok);
+    assert!(limited > 0, "the context limit was reached");
+    assert!(
+        peak_kib < 96 * 1024,
+        "peak RSS {peak_kib} KiB under overload"
+    );
+}

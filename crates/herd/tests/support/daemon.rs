@@ -108,6 +108,11 @@ impl Daemon {
         }
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and collects the output.
     pub fn stop(mut self) -> Stopped {
         // kill(1) sends the signal: no unsafe code in tests.
