@@ -5,9 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use herd_procfile::export::{self, Format};
-use herd_procfile::formation::Formation;
 
-use super::start::{load_defaults, ProjectArgs};
+use super::start::{formation, load_defaults, ProjectArgs};
 
 /// Export the Procfile's processes: systemd, supervisord, launchd, runit, compose (docker
 /// compose) or kubernetes.
@@ -53,16 +52,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })?;
     let defaults = load_defaults()?;
     let project = args.project.load(&defaults, false)?;
-    let formation_text = args
-        .formation
-        .clone()
-        .or_else(|| {
-            defaults
-                .get(&["formation", "concurrency", "m"])
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    let instances = project.instances(&[], &Formation::parse(&formation_text)?)?;
+    let instances = project.instances(&[], &formation(args.formation.as_deref(), &defaults)?)?;
     let root = project.absolute_root();
     let app = args.app.clone().unwrap_or_else(|| {
         root.file_name()

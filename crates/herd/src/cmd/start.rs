@@ -68,6 +68,14 @@ impl ProjectArgs {
     }
 }
 
+/// The formation from `-m`, else from the defaults file (`formation`, `concurrency` or `m`).
+pub fn formation(flag: Option<&str>, defaults: &Defaults) -> anyhow::Result<Formation> {
+    let text = flag
+        .or_else(|| defaults.get(&["formation", "concurrency", "m"]))
+        .unwrap_or_default();
+    Ok(Formation::parse(text)?)
+}
+
 /// Reads `.herd` or `.foreman` from the current directory.
 pub fn load_defaults() -> anyhow::Result<Defaults> {
     Ok(Defaults::load(std::path::Path::new("."))?)
@@ -130,16 +138,7 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let defaults = load_defaults()?;
     let project = args.project.load(&defaults, false)?;
-    let formation_text = args
-        .formation
-        .clone()
-        .or_else(|| {
-            defaults
-                .get(&["formation", "concurrency", "m"])
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    let formation = Formation::parse(&formation_text)?;
+    let formation = formation(args.formation.as_deref(), &defaults)?;
     let instances = project.instances(&args.processes, &formation)?;
 
     let mut policies = Policies::default();
