@@ -116,7 +116,9 @@ pub(crate) fn check<'a>(
     // A section no longer than one tag may be holds no tag over the limit, and one shorter
     // than `2 × max_tags − 1` bytes holds at most `max_tags` tags (each takes a byte and a
     // comma): the common case needs no scan at all.
-    if raw.len() <= max_tag && raw.len() < (2 * limits.max_tags).saturating_sub(1).max(1) {
+    if raw.len() <= max_tag
+        && raw.len() < limits.max_tags.saturating_mul(2).saturating_sub(1).max(1)
+    {
         return Ok((Tags::with_max_len(raw, max_tag as u32), false, false));
     }
     let mut count = 0usize;
