@@ -169,8 +169,9 @@ impl Aggregator {
     /// aggregated (or kept) and how many dropped at the context limit.
     ///
     /// Same result as [`Aggregator::insert`] on each, but faster: the context keys of the
-    /// whole batch are computed first and their table slots prefetched, so the lookups that
-    /// follow overlap their cache misses instead of waiting for each in turn.
+    /// whole batch are computed first and their table slots prefetched, then the states of
+    /// the known contexts, so the lookups that follow overlap their cache misses instead of
+    /// waiting for each in turn.
     pub fn insert_batch(&mut self, messages: &[Message<'_>], now_ms: u64) -> (u64, u64) {
         let mut keys = std::mem::take(&mut self.keys);
         keys.clear();
@@ -179,6 +180,15 @@ impl Aggregator {
                 let key = self.context_key(m);
                 self.contexts.prefetch(key);
                 keys.push(key);
+            }
+        }
+        // Then the states of the contexts already known (the table slots are arriving).
+        let interval = self.config.interval_ms;
+        if let Some(bucket) = self.buckets.get(&(now_ms - now_ms % interval)) {
+            for &key in &keys {
+                if let Some(id) = self.contexts.find(key) {
+                    bucket.prefetch(id);
+                }
             }
         }
         let (mut ok, mut dropped) = (0, 0);

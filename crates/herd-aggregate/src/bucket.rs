@@ -27,6 +27,14 @@ impl Bucket {
         &mut self.states[self.slot[i] as usize - 1].1
     }
 
+    /// Starts loading the state of `id`, if it has one.
+    #[inline]
+    pub(crate) fn prefetch(&self, id: ContextId) {
+        if let Some(&slot) = self.slot.get(id as usize).filter(|&&s| s != 0) {
+            crate::hint::prefetch(&self.states[slot as usize - 1]);
+        }
+    }
+
     /// Whether `id` has a state here.
     pub(crate) fn contains(&self, id: ContextId) -> bool {
         self.slot.get(id as usize).is_some_and(|&s| s != 0)

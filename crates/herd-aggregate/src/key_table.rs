@@ -50,17 +50,7 @@ impl KeyTable {
     /// Starts loading the slot where `key` would be.
     #[inline]
     pub(crate) fn prefetch(&self, key: u64) {
-        let slot = &self.slots[key as usize & self.mask()];
-        #[cfg(target_arch = "x86_64")]
-        #[allow(unsafe_code)]
-        // SAFETY: a prefetch is a hint with no architectural effect, and `slot` is a valid
-        // reference into the table.
-        unsafe {
-            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(slot).cast());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = slot;
+        crate::hint::prefetch(&self.slots[key as usize & self.mask()]);
     }
 
     /// Inserts a key that is not in the table.

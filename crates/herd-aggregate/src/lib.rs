@@ -22,6 +22,7 @@ mod aggregator;
 mod bucket;
 mod config;
 mod context;
+mod hint;
 mod key_table;
 mod point;
 pub mod sketch;
