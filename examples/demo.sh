@@ -38,7 +38,7 @@ PY
   --datagram-size 8192 --rate 400000
 
 echo "== 4. self-telemetry at $http"
-curl -s "$http" | grep -E '^herd_dogstatsd_(messages_total\{type="metric"|aggregated_total|datagrams_dropped_total\{listener="uds")' || true
+python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' "$http" | grep -E '^herd_dogstatsd_(messages_total\{type="metric"|aggregated_total|datagrams_dropped_total\{listener="uds")' || true
 
 echo "== 5. SIGTERM: drain, flush every open bucket, exit 0"
 kill -TERM "$pid"
