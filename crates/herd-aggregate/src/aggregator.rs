@@ -21,6 +21,32 @@ const CONSUMED_TAG_PREFIXES: [&str; 3] = [
     "dd.internal.jmx_check_name:",
 ];
 
+/// What a tag is to a context.
+enum TagRole<'t> {
+    /// `host:<h>`: sets the host, is not kept.
+    Host(&'t str),
+    /// An internal tag the Agent consumes.
+    Consumed,
+    /// A tag of the context.
+    Kept,
+}
+
+/// The role of one tag (the one place the `host:` and internal-tag rules live).
+#[inline]
+fn tag_role(tag: &str) -> TagRole<'_> {
+    // Only tags starting with `h` or `d` can be special: most tags skip the prefix checks.
+    if !matches!(tag.as_bytes().first(), Some(b'h' | b'd')) {
+        return TagRole::Kept;
+    }
+    if let Some(h) = tag.strip_prefix("host:") {
+        TagRole::Host(h)
+    } else if CONSUMED_TAG_PREFIXES.iter().any(|p| tag.starts_with(p)) {
+        TagRole::Consumed
+    } else {
+        TagRole::Kept
+    }
+}
+
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -112,14 +138,8 @@ impl Aggregator {
         }
     }
 
-    /// Resolves tags and host: message tags plus the configured ones, `host:` consumed (last
-    /// wins), internal tags dropped, sorted and de-duplicated.
-    fn resolve_tags<'t>(&'t self, tags: impl Iterator<Item = &'t str>) -> (Vec<&'t str>, &'t str) {
-        resolve_tags(&self.config, tags)
-    }
-
-    /// The context id of a metric: the hot path hashes and looks up; only a new context
-    /// sorts and copies its tags.
+    /// The context key of a metric, hashed without sorting or copying its tags (only a new
+    /// context pays for that, in `context_of`).
     fn context_key(&mut self, m: &Metric<'_>) -> u64 {
         let mut seen = std::mem::take(&mut self.scratch);
         seen.clear();
@@ -130,16 +150,15 @@ impl Aggregator {
             .iter()
             .chain(self.config.extra_tags.iter().map(String::as_str))
         {
-            // Only tags starting with `h` or `d` can be consumed: skip the prefix checks
-            // for the rest.
-            let special = matches!(tag.as_bytes()[0], b'h' | b'd');
-            if let Some(h) = tag.strip_prefix("host:").filter(|_| special) {
-                host = h;
-            } else if !special || !CONSUMED_TAG_PREFIXES.iter().any(|p| tag.starts_with(p)) {
-                let h = self.hasher.tag(tag);
-                if !seen.contains(&h) {
-                    seen.push(h);
-                    sum = sum.wrapping_add(h);
+            match tag_role(tag) {
+                TagRole::Host(h) => host = h,
+                TagRole::Consumed => {}
+                TagRole::Kept => {
+                    let h = self.hasher.tag(tag);
+                    if !seen.contains(&h) {
+                        seen.push(h);
+                        sum = sum.wrapping_add(h);
+                    }
                 }
             }
         }
@@ -305,7 +324,7 @@ impl Aggregator {
     }
 
     fn event_record(&self, e: &Event<'_>, now_ms: u64) -> EventRecord {
-        let (tags, host) = self.resolve_tags(e.tags.iter());
+        let (tags, host) = resolve_tags(&self.config, e.tags.iter());
         EventRecord {
             title: e.title.unescape().into_owned(),
             text: e.text.unescape().into_owned(),
@@ -320,7 +339,7 @@ impl Aggregator {
     }
 
     fn check_record(&self, c: &ServiceCheck<'_>, now_ms: u64) -> CheckRecord {
-        let (tags, host) = self.resolve_tags(c.tags.iter());
+        let (tags, host) = resolve_tags(&self.config, c.tags.iter());
         CheckRecord {
             name: c.name.to_owned(),
             status: c.status.code(),
@@ -465,10 +484,10 @@ fn resolve_tags<'t>(
     let mut host = config.hostname.as_str();
     let mut out: Vec<&str> = Vec::with_capacity(8 + config.extra_tags.len());
     for tag in tags.chain(config.extra_tags.iter().map(String::as_str)) {
-        if let Some(h) = tag.strip_prefix("host:") {
-            host = h;
-        } else if !CONSUMED_TAG_PREFIXES.iter().any(|p| tag.starts_with(p)) {
-            out.push(tag);
+        match tag_role(tag) {
+            TagRole::Host(h) => host = h,
+            TagRole::Consumed => {}
+            TagRole::Kept => out.push(tag),
         }
     }
     out.sort_unstable();

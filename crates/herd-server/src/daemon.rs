@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
@@ -171,18 +172,13 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
     for (i, socket) in udp.into_iter().enumerate() {
         let s = shared.clone();
         listeners.push(spawn(&format!("herd-udp-{i}"), move || {
-            datagram::run(
-                datagram::fd_of(&socket),
-                Listener::Udp,
-                &s,
-                datagram::UDP_LINGER,
-            );
+            datagram::run(socket.as_raw_fd(), Listener::Udp, &s, datagram::UDP_LINGER);
         }));
     }
     if let Some(socket) = uds {
         let s = shared.clone();
         listeners.push(spawn("herd-uds", move || {
-            datagram::run(datagram::fd_of(&socket), Listener::Uds, &s, Duration::ZERO);
+            datagram::run(socket.as_raw_fd(), Listener::Uds, &s, Duration::ZERO);
         }));
     }
     if let Some(l) = uds_stream {

@@ -2,7 +2,7 @@
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::RawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
@@ -109,9 +109,4 @@ pub fn run(fd: RawFd, listener: Listener, shared: &Shared, linger: Duration) {
             }
         }
     }
-}
-
-/// The fd of a socket, for [`run`].
-pub fn fd_of(socket: &impl AsRawFd) -> RawFd {
-    socket.as_raw_fd()
 }
