@@ -5,15 +5,15 @@
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use herd_roles::analysis::analyse;
 use herd_roles::graph::{Graph, Options};
-use herd_roles::model::{Entry, Role, DEFAULT_ENV};
 use herd_roles::render::dot;
 use herd_roles::synth::Rng;
-use herd_roles::{Repository, RunListItem};
+use herd_roles::Repository;
+
+mod common;
 
 fn have(tool: &str) -> bool {
     let ok = Command::new(tool)
@@ -56,7 +56,7 @@ fn random_repo(seed: u64, n: usize, acyclic: bool) -> Repository {
     let mut rng = Rng::new(seed);
     let roles = (0..n)
         .map(|i| {
-            let mut list = Vec::new();
+            let mut includes = Vec::new();
             for _ in 0..rng.below(4) {
                 let j = if acyclic {
                     if i + 1 >= n {
@@ -66,31 +66,14 @@ fn random_repo(seed: u64, n: usize, acyclic: bool) -> Repository {
                 } else {
                     rng.below(n)
                 };
-                list.push(Entry {
-                    item: RunListItem::role(&format!("r{j}")),
-                    pos: None,
-                });
+                includes.push(j);
             }
             let recipe = if rng.below(4) == 0 {
                 format!("c{}@1.0", rng.below(5))
             } else {
                 format!("c{}", rng.below(5))
             };
-            list.push(Entry {
-                item: RunListItem::parse(&recipe).unwrap(),
-                pos: None,
-            });
-            let mut run_lists = std::collections::BTreeMap::new();
-            run_lists.insert(DEFAULT_ENV.to_string(), list);
-            Role {
-                key: format!("r{i}"),
-                name: format!("r{i}"),
-                file: PathBuf::from(format!("roles/r{i}.json")),
-                description: String::new(),
-                run_lists,
-                default_attributes: serde_json::Value::Null,
-                override_attributes: serde_json::Value::Null,
-            }
+            common::role(i, includes, &recipe)
         })
         .collect();
     Repository::from_parts(roles, vec![], vec![])

@@ -1,14 +1,15 @@
 //! Property tests: the Ruby DSL reader against generated roles, the JSON reader and the DSL
 //! reader against arbitrary input, and the analyses against random graphs.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use herd_roles::analysis::{analyse, topological_order};
 use herd_roles::graph::{EdgeKind, Graph, Options};
-use herd_roles::model::{read_role, Entry, Role, DEFAULT_ENV};
+use herd_roles::model::{read_role, Role};
 use herd_roles::{Repository, RunListItem};
 use proptest::prelude::*;
+
+mod common;
 
 fn cookbook() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9_]{0,8}(::[a-z][a-z0-9_]{0,6})?"
@@ -108,30 +109,7 @@ fn repo(edges: &[Vec<usize>]) -> Repository {
     let roles = edges
         .iter()
         .enumerate()
-        .map(|(i, out)| {
-            let mut list: Vec<Entry> = out
-                .iter()
-                .map(|j| Entry {
-                    item: RunListItem::role(&format!("r{j}")),
-                    pos: None,
-                })
-                .collect();
-            list.push(Entry {
-                item: RunListItem::parse(&format!("c{}", i % 3)).unwrap(),
-                pos: None,
-            });
-            let mut run_lists = BTreeMap::new();
-            run_lists.insert(DEFAULT_ENV.to_string(), list);
-            Role {
-                key: format!("r{i}"),
-                name: format!("r{i}"),
-                file: PathBuf::from(format!("roles/r{i}.json")),
-                description: String::new(),
-                run_lists,
-                default_attributes: serde_json::Value::Null,
-                override_attributes: serde_json::Value::Null,
-            }
-        })
+        .map(|(i, out)| common::role(i, out.iter().copied(), &format!("c{}", i % 3)))
         .collect();
     Repository::from_parts(roles, vec![], vec![])
 }

@@ -119,6 +119,16 @@ fn alive(pid: i32) -> bool {
     }
 }
 
+/// Asserts that process `name` printed `line` (showing the whole output otherwise).
+#[track_caller]
+fn assert_line(out: &Run, name: &str, line: &str) {
+    assert!(
+        lines_of(&out.stdout, name).contains(&line),
+        "{}",
+        out.stdout
+    );
+}
+
 fn lines_of<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
     out.lines()
         .filter_map(|l| {
@@ -151,21 +161,9 @@ fn ports_ps_and_env_precedence_follow_foreman() {
     cmd.env("FROM", "inherited");
     let out = finish(cmd.spawn().unwrap(), Instant::now());
     assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
-    assert!(
-        lines_of(&out.stdout, "web.1").contains(&"port=5000 ps=web.1 from=dotenv both=second"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        lines_of(&out.stdout, "web.2").contains(&"port=5001 ps=web.2 from=dotenv both=second"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        lines_of(&out.stdout, "worker.1").contains(&"port=5100 ps=worker.1"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "web.1", "port=5000 ps=web.1 from=dotenv both=second");
+    assert_line(&out, "web.2", "port=5001 ps=web.2 from=dotenv both=second");
+    assert_line(&out, "worker.1", "port=5100 ps=worker.1");
 }
 
 #[test]
@@ -175,29 +173,17 @@ fn base_port_comes_from_flag_then_env_file_then_environment() {
         &[(".env", "PORT=6000\n")],
     );
     let out = run(dir.path(), &["start", "--no-timestamp", "web"]);
-    assert!(
-        lines_of(&out.stdout, "web.1").contains(&"port=6100"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "web.1", "port=6100");
     let out = run(
         dir.path(),
         &["start", "--no-timestamp", "-p", "7000", "web"],
     );
-    assert!(
-        lines_of(&out.stdout, "web.1").contains(&"port=7100"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "web.1", "port=7100");
     std::fs::remove_file(dir.path().join(".env")).unwrap();
     let mut cmd = herd(dir.path(), &["start", "--no-timestamp", "web"]);
     cmd.env("PORT", "8000");
     let out = finish(cmd.spawn().unwrap(), Instant::now());
-    assert!(
-        lines_of(&out.stdout, "web.1").contains(&"port=8100"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "web.1", "port=8100");
 }
 
 #[test]
@@ -291,20 +277,12 @@ fn exit_code_is_the_first_failure_and_others_get_sigterm() {
     let out = run(dir.path(), &["start", "--no-timestamp", "web", "worker"]);
     assert_eq!(out.status.code(), Some(3), "{}", out.stdout);
     assert!(lines_of(&out.stdout, "web.1").contains(&"exited with code 3"));
-    assert!(
-        lines_of(&out.stdout, "worker.1").contains(&"terminated by SIGTERM"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "worker.1", "terminated by SIGTERM");
     assert!(lines_of(&out.stdout, "system").contains(&"sending SIGTERM to all processes"));
     // Death by signal n exits 128 + n.
     let out = run(dir.path(), &["start", "--no-timestamp", "clock", "worker"]);
     assert_eq!(out.status.code(), Some(137), "{}", out.stdout);
-    assert!(
-        lines_of(&out.stdout, "clock.1").contains(&"terminated by SIGKILL"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "clock.1", "terminated by SIGKILL");
 }
 
 #[test]
@@ -342,16 +320,8 @@ fn a_process_ignoring_sigterm_is_killed_after_the_timeout() {
         &[],
     );
     let out = run(dir.path(), &["start", "--no-timestamp", "-t", "0.5"]);
-    assert!(
-        lines_of(&out.stdout, "system").contains(&"sending SIGKILL to all processes"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        lines_of(&out.stdout, "web.1").contains(&"terminated by SIGKILL"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "system", "sending SIGKILL to all processes");
+    assert_line(&out, "web.1", "terminated by SIGKILL");
     assert!(
         out.elapsed >= Duration::from_millis(500),
         "{:?}",
@@ -377,16 +347,12 @@ fn a_second_ctrl_c_skips_the_wait() {
     signal(pid, "INT");
     let out = finish(child, started);
     assert!(out.elapsed < Duration::from_secs(10), "{:?}", out.elapsed);
-    assert!(
-        lines_of(&out.stdout, "system").contains(&"SIGINT received again, not waiting any longer"),
-        "{}",
-        out.stdout
+    assert_line(
+        &out,
+        "system",
+        "SIGINT received again, not waiting any longer",
     );
-    assert!(
-        lines_of(&out.stdout, "web.1").contains(&"terminated by SIGKILL"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "web.1", "terminated by SIGKILL");
 }
 
 /// Each orphan case writes the pid of the descendant that would escape to a file; after herd
@@ -419,11 +385,7 @@ nohup: nohup sh -c 'trap \"\" TERM HUP; echo $$ >> pids; exec sleep 300' >/dev/n
         assert!(!alive(*p), "descendant {p} outlived herd:\n{}", out.stdout);
     }
     // The stubborn one ignored SIGTERM: only SIGKILL after the timeout ended it.
-    assert!(
-        lines_of(&out.stdout, "system").contains(&"sending SIGKILL to all processes"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "system", "sending SIGKILL to all processes");
 }
 
 #[cfg(target_os = "linux")]
@@ -546,17 +508,13 @@ fn profile_d_is_sourced_with_dyno_set() {
         ],
     );
     let out = run(dir.path(), &["start", "--no-timestamp", "--profile-d"]);
-    assert!(
-        lines_of(&out.stdout, "web.1").contains(&"dyno=web.1 from_profile=seen-web.1 port=5000"),
-        "{}",
-        out.stdout
+    assert_line(
+        &out,
+        "web.1",
+        "dyno=web.1 from_profile=seen-web.1 port=5000",
     );
     let out = run(dir.path(), &["start", "--no-timestamp"]);
-    assert!(
-        lines_of(&out.stdout, "web.1").contains(&"dyno= from_profile= port=5000"),
-        "{}",
-        out.stdout
-    );
+    assert_line(&out, "web.1", "dyno= from_profile= port=5000");
 }
 
 /// The seed's use case: the app sends metrics to herd's own daemon run with `--statsd` (for 2 s,
