@@ -10,6 +10,7 @@ use herd_dogstatsd::{Event, Message, Metric, MetricType, ServiceCheck};
 
 use crate::bucket::Bucket;
 use crate::context::{Context, KeyHasher};
+use crate::key_table::KeyTable;
 use crate::point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
 use crate::state::{HistogramOutputs, State};
 use crate::{AggregateConfig, ContextId, Contexts, Sketch};
@@ -60,6 +61,10 @@ pub enum Outcome {
 pub struct Aggregator {
     config: AggregateConfig,
     contexts: Contexts,
+    /// Wire keys ([`KeyHasher::wire_key`]) of the forms contexts arrived in, to their ids:
+    /// the hot path's lookup. Emptied when contexts expire (their ids are reused) and when
+    /// it outgrows its bound (a client varying its tag order cannot make it grow forever).
+    wire: KeyTable,
     hasher: KeyHasher,
     buckets: BTreeMap<u64, Bucket>,
     /// Per counter context: 1 + the start of the last bucket it had samples in (0: none).
@@ -88,6 +93,7 @@ impl Aggregator {
         Self {
             hasher: contexts.hasher().clone(),
             contexts,
+            wire: KeyTable::default(),
             config,
             buckets: BTreeMap::new(),
             counters: Vec::new(),
@@ -117,14 +123,21 @@ impl Aggregator {
     /// Takes one decoded message received at `now_ms`.
     pub fn insert(&mut self, message: &Message<'_>, now_ms: u64) -> Outcome {
         match message {
-            Message::Metric(m) => self.insert_metric(m, now_ms),
+            Message::Metric(m) => {
+                let mut bucket = self.take_bucket(now_ms);
+                let outcome = self.insert_metric(&mut bucket, m, now_ms);
+                self.put_bucket(now_ms, bucket);
+                outcome
+            }
             Message::EtsyMulti(multi) => {
+                let mut bucket = self.take_bucket(now_ms);
                 let mut outcome = Outcome::Aggregated;
                 for m in multi.metrics() {
-                    if self.insert_metric(&m, now_ms) == Outcome::ContextLimit {
+                    if self.insert_metric(&mut bucket, &m, now_ms) == Outcome::ContextLimit {
                         outcome = Outcome::ContextLimit;
                     }
                 }
+                self.put_bucket(now_ms, bucket);
                 outcome
             }
             Message::Event(e) => {
@@ -187,7 +200,7 @@ impl Aggregator {
     /// Takes the messages of one batch received at `now_ms`; returns how many were
     /// aggregated (or kept) and how many dropped at the context limit.
     ///
-    /// Same result as [`Aggregator::insert`] on each, but faster: the context keys of the
+    /// Same result as [`Aggregator::insert`] on each, but faster: the wire keys of the
     /// whole batch are computed first and their table slots prefetched, then the states of
     /// the known contexts, so the lookups that follow overlap their cache misses instead of
     /// waiting for each in turn.
@@ -196,18 +209,16 @@ impl Aggregator {
         keys.clear();
         for m in messages {
             if let Message::Metric(m) = m {
-                let key = self.context_key(m);
-                self.contexts.prefetch(key);
+                let key = self.hasher.wire_key(m.name, &m.tags, m.kind);
+                self.wire.prefetch(key);
                 keys.push(key);
             }
         }
         // Then the states of the contexts already known (the table slots are arriving).
-        let interval = self.config.interval_ms;
-        if let Some(bucket) = self.buckets.get(&(now_ms - now_ms % interval)) {
-            for &key in &keys {
-                if let Some(id) = self.contexts.find(key) {
-                    bucket.prefetch(id);
-                }
+        let mut bucket = self.take_bucket(now_ms);
+        for &key in &keys {
+            if let Some(id) = self.wire.find(key) {
+                bucket.prefetch(id);
             }
         }
         let (mut ok, mut dropped) = (0, 0);
@@ -216,7 +227,16 @@ impl Aggregator {
             let outcome = match m {
                 Message::Metric(m) => {
                     let key = *next_key.next().expect("one key per metric");
-                    self.insert_keyed(m, key, now_ms)
+                    self.insert_keyed(&mut bucket, m, key, now_ms)
+                }
+                Message::EtsyMulti(multi) => {
+                    let mut outcome = Outcome::Aggregated;
+                    for m in multi.metrics() {
+                        if self.insert_metric(&mut bucket, &m, now_ms) == Outcome::ContextLimit {
+                            outcome = Outcome::ContextLimit;
+                        }
+                    }
+                    outcome
                 }
                 other => self.insert(other, now_ms),
             };
@@ -225,42 +245,77 @@ impl Aggregator {
                 Outcome::ContextLimit => dropped += 1,
             }
         }
+        self.put_bucket(now_ms, bucket);
         self.keys = keys;
         (ok, dropped)
     }
 
-    fn insert_metric(&mut self, m: &Metric<'_>, now_ms: u64) -> Outcome {
-        let key = self.context_key(m);
-        self.insert_keyed(m, key, now_ms)
+    /// The bucket `now_ms` falls in, taken out of the map while a batch goes into it (one
+    /// lookup per batch instead of one per message).
+    fn take_bucket(&mut self, now_ms: u64) -> Bucket {
+        let start = now_ms - now_ms % self.config.interval_ms;
+        self.buckets.remove(&start).unwrap_or_default()
     }
 
-    fn insert_keyed(&mut self, m: &Metric<'_>, key: u64, now_ms: u64) -> Outcome {
-        let Some(id) = self.context_of(m, key, now_ms) else {
+    /// Puts back what [`Aggregator::take_bucket`] took (nothing, if it stayed empty).
+    fn put_bucket(&mut self, now_ms: u64, bucket: Bucket) {
+        if !bucket.is_empty() {
+            let start = now_ms - now_ms % self.config.interval_ms;
+            self.buckets.insert(start, bucket);
+        }
+    }
+
+    fn insert_metric(&mut self, bucket: &mut Bucket, m: &Metric<'_>, now_ms: u64) -> Outcome {
+        let key = self.hasher.wire_key(m.name, &m.tags, m.kind);
+        self.insert_keyed(bucket, m, key, now_ms)
+    }
+
+    /// The context id of a metric whose wire key is `wire_key`: from the cache of wire forms,
+    /// or else by its context key (interning a new context if needed), then cached.
+    #[inline]
+    fn id_of(&mut self, m: &Metric<'_>, wire_key: u64, now_ms: u64) -> Option<ContextId> {
+        if let Some(id) = self.wire.find(wire_key) {
+            return Some(id);
+        }
+        let key = self.context_key(m);
+        let id = self.context_of(m, key, now_ms)?;
+        if self.wire.len() >= 2 * self.contexts.len() + 1024 {
+            self.wire.clear();
+        }
+        self.wire.insert(wire_key, id);
+        Some(id)
+    }
+
+    fn insert_keyed(
+        &mut self,
+        bucket: &mut Bucket,
+        m: &Metric<'_>,
+        wire_key: u64,
+        now_ms: u64,
+    ) -> Outcome {
+        let Some(id) = self.id_of(m, wire_key, now_ms) else {
             return Outcome::ContextLimit;
         };
         if let (Some(ts), MetricType::Count | MetricType::Gauge) = (m.timestamp, m.kind) {
             self.insert_timestamped(id, m, ts);
             return Outcome::Aggregated;
         }
-        let interval = self.config.interval_ms;
-        let start = now_ms - now_ms % interval;
         let etsy = self.config.etsy_gauges;
         let etsy_delta = etsy && m.explicit_sign && m.kind == MetricType::Gauge;
-        let bucket = self.buckets.entry(start).or_default();
         let rate = m.rate();
         let i = id as usize;
         match m.kind {
             MetricType::Count => {
                 let add: f64 = m.values.numbers().map(|v| v / rate).sum();
+                // The counter's last bucket with samples is noted when the bucket is flushed.
                 if let State::Counter(sum) = bucket.state(id, || State::Counter(0.0)) {
                     *sum += add;
                 }
-                self.counters[i] = self.counters[i].max(start + 1);
             }
             MetricType::Gauge => {
-                let last = self.gauges[i];
+                let gauges = &self.gauges;
                 if let State::Gauge(current) =
-                    bucket.state(id, || State::Gauge(last.unwrap_or(0.0)))
+                    bucket.state(id, || State::Gauge(gauges[i].unwrap_or(0.0)))
                 {
                     for v in m.values.numbers() {
                         *current = if etsy_delta { *current + v } else { v };
@@ -409,6 +464,14 @@ impl Aggregator {
         points: &mut Vec<Point>,
     ) {
         let interval = self.config.interval_ms;
+        // Counters with samples here: this is now their last bucket with samples (noted
+        // here rather than per sample, and before the zeros, which are not samples).
+        for (id, state) in bucket.states() {
+            if let State::Counter(_) = state {
+                let last = &mut self.counters[id as usize];
+                *last = (*last).max(start + 1);
+            }
+        }
         if zeros {
             for (id, &last) in self.counters.iter().enumerate() {
                 // `last` is 1 + the start of the counter's last bucket with samples.
@@ -457,7 +520,7 @@ impl Aggregator {
         let counters = &mut self.counters;
         let gauges = &mut self.gauges;
         let buckets = &self.buckets;
-        self.contexts.retain(|id, context, last_seen| {
+        let removed = self.contexts.retain(|id, context, last_seen| {
             let ttl = if context.kind == MetricType::Count {
                 counter_ttl
             } else {
@@ -472,6 +535,10 @@ impl Aggregator {
             }
             keep
         });
+        if removed > 0 {
+            // Their ids will be reused: forget every wire form that led to them.
+            self.wire.clear();
+        }
     }
 }
 

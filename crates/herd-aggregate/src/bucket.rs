@@ -35,9 +35,19 @@ impl Bucket {
         }
     }
 
+    /// Whether no context has a state here.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
     /// Whether `id` has a state here.
     pub(crate) fn contains(&self, id: ContextId) -> bool {
         self.slot.get(id as usize).is_some_and(|&s| s != 0)
+    }
+
+    /// Every state, in arrival order, borrowed.
+    pub(crate) fn states(&self) -> impl Iterator<Item = (ContextId, &State)> {
+        self.states.iter().map(|(id, state)| (*id, state))
     }
 
     /// Every state, in arrival order.

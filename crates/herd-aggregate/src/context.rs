@@ -140,6 +140,20 @@ impl KeyHasher {
             .hash_one((name.as_bytes(), tag_sum, host.as_bytes(), kind as u8))
     }
 
+    /// The key of a metric's wire form: its name, its raw tag section as sent (order,
+    /// duplicates, `host:` and all), the length tags are cut to, and its type. One pass over
+    /// contiguous bytes, no per-tag work: the aggregator maps it to a context id in a cache
+    /// (the same client sends the same context the same way every time).
+    #[inline]
+    pub fn wire_key(&self, name: &str, tags: &herd_dogstatsd::Tags<'_>, kind: MetricType) -> u64 {
+        self.0.hash_one((
+            name.as_bytes(),
+            tags.as_wire().as_bytes(),
+            tags.max_len(),
+            kind as u8,
+        ))
+    }
+
     /// The key of a context (the slow, allocating way; for tests and new contexts).
     pub fn key_of(&self, context: &Context) -> u64 {
         let sum = context

@@ -53,6 +53,11 @@ impl KeyTable {
         crate::hint::prefetch(&self.slots[key as usize & self.mask()]);
     }
 
+    /// Forgets every key (and gives the memory back).
+    pub(crate) fn clear(&mut self) {
+        *self = Self::default();
+    }
+
     /// Inserts a key that is not in the table.
     pub(crate) fn insert(&mut self, key: u64, id: u32) {
         if (self.len + 1) * 2 > self.slots.len() {

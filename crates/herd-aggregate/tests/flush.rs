@@ -382,3 +382,40 @@ fn batch_insertion_gives_the_same_points_and_counts_as_one_by_one() {
     assert_eq!(points(&a), points(&b));
     assert_eq!(a.checks, b.checks);
 }
+
+#[test]
+fn every_wire_form_of_a_context_reaches_the_same_context_even_after_ids_are_reused() {
+    let mut agg = Aggregator::new(AggregateConfig {
+        context_expiry_ms: 20_000,
+        ..AggregateConfig::default()
+    });
+    // Three spellings of one context (tag order, a duplicate, `host:` moved), batched and not.
+    let lines = "m:1|g|#a,b,host:h\nm:2|g|#b,a,host:h\nm:3|g|#host:h,b,a,a";
+    let limits = Limits::default();
+    let messages: Vec<_> = decode(lines.as_bytes(), &limits)
+        .map(Result::unwrap)
+        .collect();
+    agg.insert_batch(&messages, T0);
+    feed(&mut agg, "m:4|g|#a,host:h,b", T0 + 1);
+    assert_eq!(agg.contexts(), 1);
+    assert_eq!(
+        points(&agg.flush(T0 + 10_000)),
+        [(
+            "m".into(),
+            "gauge",
+            4.0,
+            T0 / 1000,
+            "a,b".into(),
+            "h".into()
+        )]
+    );
+    // `m` expires; `n` takes its id; `m`'s old wire forms must not lead to `n`.
+    assert!(agg.flush(T0 + 60_000).points.is_empty());
+    assert_eq!(agg.contexts(), 0);
+    feed(&mut agg, "n:7|g|#c", T0 + 60_000);
+    feed(&mut agg, "m:5|g|#b,a,host:h", T0 + 60_001);
+    assert_eq!(
+        simple(&agg.flush(T0 + 70_000)),
+        [("m".into(), "gauge", 5.0), ("n".into(), "gauge", 7.0)]
+    );
+}

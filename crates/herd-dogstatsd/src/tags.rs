@@ -36,6 +36,11 @@ impl<'a> Tags<'a> {
         self.raw
     }
 
+    /// The length each tag is cut to when iterated (`u32::MAX`: none).
+    pub const fn max_len(&self) -> u32 {
+        self.max_len
+    }
+
     /// Iterates the tags.
     pub fn iter(&self) -> TagIter<'a> {
         TagIter {

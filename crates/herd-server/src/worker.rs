@@ -84,49 +84,99 @@ fn error_kind_index(e: &DecodeError) -> usize {
     }
 }
 
+/// Messages handed to a shard at once (bounds a list's memory and the time a shard is locked).
+const CHUNK: usize = 512;
+
+/// What one batch did, counted locally and added to the shared counters once per batch (an
+/// atomic add per message would cost more than decoding a bare counter).
+#[derive(Default)]
+struct Tally {
+    ok: [u64; 3],
+    error: [u64; 3],
+    oversize: u64,
+    truncations: [u64; 3],
+    aggregated: u64,
+    context_limit: u64,
+}
+
+impl Tally {
+    fn publish(&self, t: &Telemetry) {
+        let pairs = self.ok.iter().zip(&t.messages_ok);
+        let pairs = pairs.chain(self.error.iter().zip(&t.messages_error));
+        let pairs = pairs.chain(self.truncations.iter().zip(&t.truncations));
+        let pairs = pairs.chain([
+            (&self.oversize, &t.oversize_rejected),
+            (&self.aggregated, &t.aggregated),
+            (&self.context_limit, &t.context_limit),
+        ]);
+        for (&n, counter) in pairs {
+            if n > 0 {
+                counter.fetch_add(n, Relaxed);
+            }
+        }
+    }
+}
+
+/// Gives an empty list of one lifetime the allocation of an empty list of another (the
+/// in-place `collect` keeps the buffer: both element types have the same layout), so the
+/// per-shard lists are allocated once per worker, not once per batch.
+fn recycle<'b>(list: Vec<Message<'_>>) -> Vec<Message<'b>> {
+    debug_assert!(list.is_empty());
+    list.into_iter().map(|_| unreachable!("empty")).collect()
+}
+
 impl Worker {
     /// Runs until every listener has gone and the queue is empty.
     pub fn run(self) {
+        let mut spare: Vec<Vec<Message<'static>>> = (0..self.shards.shards.len())
+            .map(|_| Vec::with_capacity(CHUNK))
+            .collect();
         for batch in &self.queue {
-            self.process(&batch);
+            spare = self.process(&batch, spare);
             self.pool.put(batch);
         }
     }
 
-    fn process(&self, batch: &Batch) {
-        let t = &self.telemetry;
-        let mut lists: Vec<Vec<Message<'_>>> = Vec::new();
-        lists.resize_with(self.shards.shards.len(), Vec::new);
+    /// Decodes a batch and aggregates it; takes and gives back the (empty) per-shard lists.
+    fn process(
+        &self,
+        batch: &Batch,
+        spare: Vec<Vec<Message<'static>>>,
+    ) -> Vec<Vec<Message<'static>>> {
+        let mut lists: Vec<Vec<Message<'_>>> = spare.into_iter().map(recycle).collect();
+        let mut tally = Tally::default();
         for datagram in batch.datagrams() {
             for result in decode(datagram, &self.limits) {
                 match result {
                     Ok(m) => {
-                        t.messages_ok[kind_index(&m)].fetch_add(1, Relaxed);
+                        tally.ok[kind_index(&m)] += 1;
                         let trunc = match &m {
                             Message::Metric(x) => x.truncation,
                             Message::EtsyMulti(x) => x.truncation,
                             Message::Event(x) => x.truncation,
                             Message::ServiceCheck(x) => x.truncation,
                         };
-                        for (flag, counter) in [trunc.name, trunc.tag_count, trunc.tag_len]
+                        for (flag, n) in [trunc.name, trunc.tag_count, trunc.tag_len]
                             .iter()
-                            .zip(&t.truncations)
+                            .zip(&mut tally.truncations)
                         {
-                            if *flag {
-                                counter.fetch_add(1, Relaxed);
-                            }
+                            *n += u64::from(*flag);
                         }
-                        lists[self.shards.route(&m)].push(m);
+                        let shard = self.shards.route(&m);
+                        lists[shard].push(m);
+                        if lists[shard].len() == CHUNK {
+                            self.aggregate(shard, &mut lists[shard], batch, &mut tally);
+                        }
                     }
                     Err(e) => {
-                        t.messages_error[error_kind_index(&e)].fetch_add(1, Relaxed);
+                        tally.error[error_kind_index(&e)] += 1;
                         if matches!(
                             e.kind,
                             ErrorKind::NameTooLong { .. }
                                 | ErrorKind::TooManyTags { .. }
                                 | ErrorKind::TagTooLong { .. }
                         ) {
-                            t.oversize_rejected.fetch_add(1, Relaxed);
+                            tally.oversize += 1;
                         }
                         self.errors_log.warn(|| {
                             format!(
@@ -138,19 +188,47 @@ impl Worker {
                 }
             }
         }
-        t.listener(batch.listener)
+        for (shard, list) in lists.iter_mut().enumerate() {
+            self.aggregate(shard, list, batch, &mut tally);
+        }
+        tally.publish(&self.telemetry);
+        self.telemetry
+            .listener(batch.listener)
             .decoded
             .fetch_add(batch.spans.len() as u64, Relaxed);
-        for (shard, list) in self.shards.shards.iter().zip(&mut lists) {
-            if list.is_empty() {
-                continue;
-            }
-            let mut agg = shard.lock().expect("shard lock");
-            let (ok, dropped) = agg.insert_batch(list, batch.received_ms);
-            drop(agg);
-            list.clear();
-            t.aggregated.fetch_add(ok, Relaxed);
-            t.context_limit.fetch_add(dropped, Relaxed);
+        lists.into_iter().map(recycle).collect()
+    }
+
+    /// Hands a shard its list (emptied).
+    fn aggregate(
+        &self,
+        shard: usize,
+        list: &mut Vec<Message<'_>>,
+        batch: &Batch,
+        tally: &mut Tally,
+    ) {
+        if list.is_empty() {
+            return;
         }
+        let mut agg = self.shards.shards[shard].lock().expect("shard lock");
+        let (ok, dropped) = agg.insert_batch(list, batch.received_ms);
+        drop(agg);
+        list.clear();
+        tally.aggregated += ok;
+        tally.context_limit += dropped;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recycling_a_list_keeps_its_allocation() {
+        let list: Vec<herd_dogstatsd::Message<'static>> = Vec::with_capacity(super::CHUNK);
+        let ptr = list.as_ptr() as usize;
+        let back = super::recycle(list);
+        assert_eq!(
+            (back.as_ptr() as usize, back.capacity()),
+            (ptr, super::CHUNK)
+        );
     }
 }
