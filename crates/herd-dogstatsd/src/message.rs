@@ -22,6 +22,9 @@ pub enum Message<'a> {
 pub fn decode<'a>(datagram: &'a [u8], limits: &'a Limits) -> Messages<'a> {
     Messages {
         buf: datagram,
+        // One check of the whole datagram is cheaper than one per line; a datagram that is
+        // not UTF-8 throughout is checked line by line, so its valid lines still decode.
+        text: std::str::from_utf8(datagram).ok(),
         pos: 0,
         index: 0,
         limits,
@@ -33,6 +36,8 @@ pub fn decode<'a>(datagram: &'a [u8], limits: &'a Limits) -> Messages<'a> {
 #[derive(Debug, Clone)]
 pub struct Messages<'a> {
     buf: &'a [u8],
+    /// `buf` as text, when all of it is UTF-8.
+    text: Option<&'a str>,
     pos: usize,
     index: usize,
     limits: &'a Limits,
@@ -59,9 +64,13 @@ impl<'a> Iterator for Messages<'a> {
             }
             self.index += 1;
             let index = self.index;
+            let parsed = match self.text {
+                // Cut at ASCII bytes (`\n`, `\r`), so on character boundaries.
+                Some(text) => parse_text(&text[start..start + line.len()], self.limits),
+                None => parse_line(line, self.limits),
+            };
             return Some(
-                parse_line(line, self.limits)
-                    .map_err(|(at, kind)| DecodeError::new(index, start, at, line, kind)),
+                parsed.map_err(|(at, kind)| DecodeError::new(index, start, at, line, kind)),
             );
         }
     }
@@ -69,6 +78,11 @@ impl<'a> Iterator for Messages<'a> {
 
 fn parse_line<'a>(line: &'a [u8], limits: &Limits) -> Result<Message<'a>, (usize, ErrorKind)> {
     let s = std::str::from_utf8(line).map_err(|e| (e.valid_up_to(), ErrorKind::InvalidUtf8))?;
+    parse_text(s, limits)
+}
+
+#[inline]
+fn parse_text<'a>(s: &'a str, limits: &Limits) -> Result<Message<'a>, (usize, ErrorKind)> {
     if s.starts_with("_e{") {
         event::parse(s, limits)
     } else if s.starts_with("_sc|") {

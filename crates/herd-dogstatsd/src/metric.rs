@@ -1,9 +1,8 @@
 //! Metric messages: `<name>:<value>[:<value>…]|<type>[|@rate][|#tags][|T<ts>][|c:…][|e:…][|card:…]`.
 
-use memchr::memchr;
-
 use crate::error::Bad;
 use crate::limits::truncate_str;
+use crate::split::find;
 use crate::value::{parse_rate, parse_timestamp, parse_value};
 use crate::{tags, ErrorKind, Limits, Origin, Overflow, Tags, Truncation};
 
@@ -38,16 +37,28 @@ impl MetricType {
     }
 
     fn parse(s: &str) -> Result<Self, ErrorKind> {
-        Ok(match s {
+        Self::from_wire(s).ok_or_else(|| unknown_type(s))
+    }
+
+    /// The type a wire spelling names.
+    #[inline]
+    fn from_wire(s: &str) -> Option<Self> {
+        Some(match s {
             "c" => Self::Count,
             "g" => Self::Gauge,
             "ms" => Self::Timer,
             "h" => Self::Histogram,
             "s" => Self::Set,
             "d" => Self::Distribution,
-            _ => return Err(ErrorKind::UnknownType(s.to_owned())),
+            _ => return None,
         })
     }
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_type(s: &str) -> ErrorKind {
+    ErrorKind::UnknownType(s.to_owned())
 }
 
 /// The value(s) of a metric. Numeric forms are validated (finite numbers) at decode time.
@@ -183,23 +194,44 @@ impl<'a> EtsyMulti<'a> {
 }
 
 /// Parses one metric line (already known not to be an event or service check).
+///
+/// The common case (a short name, a plain number, a known type, a rate in `(0, 1]`, a short
+/// tag section) goes through helpers that return `Option`s: a `Result` carrying an
+/// [`ErrorKind`] is returned through memory, and reading it back right after it was written
+/// piecewise stalls the CPU (a failed store-to-load forward) for longer than the parse itself.
+/// Anything else takes the checked path, which also names the error.
 pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a>, Bad> {
     let bytes = s.as_bytes();
-    let pipe = memchr(b'|', bytes);
+    let pipe = find(bytes, b'|');
     let head_end = pipe.unwrap_or(bytes.len());
-    let colon = memchr(b':', &bytes[..head_end]).ok_or((0, ErrorKind::MissingColon))?;
-    let (name, name_cut) = check_name(&s[..colon], limits)?;
+    let colon = find(&bytes[..head_end], b':').ok_or((0, ErrorKind::MissingColon))?;
+    let (name, name_cut) = if colon > 0 && colon <= limits.max_name_len {
+        (&s[..colon], false)
+    } else {
+        check_name(&s[..colon], limits)?
+    };
     let value_str = &s[colon + 1..head_end];
     let pipe = pipe.ok_or((bytes.len(), ErrorKind::MissingType))?;
 
     let rest = &s[pipe + 1..];
-    let type_end = memchr(b'|', rest.as_bytes()).unwrap_or(rest.len());
+    let type_end = find(rest.as_bytes(), b'|').unwrap_or(rest.len());
     let ty = &rest[..type_end];
     if ty.contains(':') {
         return parse_etsy_multi(name, name_cut, &s[colon + 1..], colon + 1);
     }
-    let kind = MetricType::parse(ty).map_err(|e| (pipe + 1, e))?;
-    let values = parse_values(value_str, kind).map_err(|e| (colon + 1, e))?;
+    let kind = match MetricType::from_wire(ty) {
+        Some(kind) => kind,
+        None => return Err((pipe + 1, unknown_type(ty))),
+    };
+    let one = if kind == MetricType::Set {
+        None
+    } else {
+        crate::value::parse_simple(value_str.as_bytes())
+    };
+    let values = match one {
+        Some(v) => Values::One(v),
+        None => parse_values(value_str, kind).map_err(|e| (colon + 1, e))?,
+    };
     let mut metric = Metric::new(name, kind, values);
     metric.explicit_sign =
         kind != MetricType::Set && matches!(value_str.as_bytes().first(), Some(b'+' | b'-'));
@@ -213,7 +245,14 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
             let bad = |e| (at, e);
             match field.as_bytes().first() {
                 None => {}
-                Some(b'@') => metric.sample_rate = Some(parse_rate(&field[1..]).map_err(bad)?),
+                Some(b'@') => {
+                    let rate = crate::value::parse_simple(&field.as_bytes()[1..])
+                        .filter(|r| *r > 0.0 && *r <= 1.0);
+                    metric.sample_rate = Some(match rate {
+                        Some(r) => r,
+                        None => parse_rate(&field[1..]).map_err(bad)?,
+                    });
+                }
                 Some(b'#') => tags_raw = Some((at + 1, &field[1..])),
                 Some(b'T') => metric.timestamp = Some(parse_timestamp(&field[1..]).map_err(bad)?),
                 Some(_) => {
@@ -224,7 +263,10 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
         }
     }
     if let Some((at, raw)) = tags_raw {
-        let (tags, count_cut, len_cut) = tags::check(raw, limits).map_err(|e| (at, e))?;
+        let (tags, count_cut, len_cut) = match tags::check_short(raw, limits) {
+            Some(tags) => (tags, false, false),
+            None => tags::check(raw, limits).map_err(|e| (at, e))?,
+        };
         metric.tags = tags;
         metric.truncation.tag_count = count_cut;
         metric.truncation.tag_len = len_cut;
@@ -233,6 +275,7 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
 }
 
 /// Applies the name limit.
+#[inline]
 pub(crate) fn check_name<'a>(name: &'a str, limits: &Limits) -> Result<(&'a str, bool), Bad> {
     if name.is_empty() {
         return Err((0, ErrorKind::EmptyName));
@@ -252,6 +295,9 @@ pub(crate) fn check_name<'a>(name: &'a str, limits: &Limits) -> Result<(&'a str,
     }
 }
 
+/// The values of a metric. Inlined (a call returning this `Result` through memory costs
+/// more than the common case's work); packed values go out of line.
+#[inline(always)]
 fn parse_values(s: &str, kind: MetricType) -> Result<Values<'_>, ErrorKind> {
     if s.is_empty() {
         return Err(ErrorKind::EmptyValue);
@@ -259,9 +305,15 @@ fn parse_values(s: &str, kind: MetricType) -> Result<Values<'_>, ErrorKind> {
     if kind == MetricType::Set {
         return Ok(Values::Set(s));
     }
-    if memchr(b':', s.as_bytes()).is_none() {
+    if find(s.as_bytes(), b':').is_none() {
         return parse_value(s).map(Values::One);
     }
+    parse_packed(s)
+}
+
+/// Packed values (`1:2::3`).
+#[inline(never)]
+fn parse_packed(s: &str) -> Result<Values<'_>, ErrorKind> {
     let mut count = 0usize;
     let mut first = 0.0;
     for (_, piece) in crate::split::split(s, b':').filter(|p| !p.1.is_empty()) {

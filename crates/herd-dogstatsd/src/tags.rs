@@ -76,7 +76,7 @@ impl<'a> Iterator for TagIter<'a> {
             if self.rest.is_empty() {
                 return None;
             }
-            let (tag, rest) = match memchr::memchr(b',', self.rest.as_bytes()) {
+            let (tag, rest) = match crate::split::find(self.rest.as_bytes(), b',') {
                 Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
                 None => (self.rest, ""),
             };
@@ -111,6 +111,17 @@ impl PartialEq for Tags<'_> {
     }
 }
 
+/// The tags of a raw section too short to break a limit (the common case), without a scan:
+/// a section no longer than one tag may be holds no tag over the limit, and one shorter than
+/// `2 × max_tags − 1` bytes holds at most `max_tags` tags (each takes a byte and a comma).
+/// `None`: [`check`] must look.
+#[inline]
+pub(crate) fn check_short<'a>(raw: &'a str, limits: &crate::Limits) -> Option<Tags<'a>> {
+    let max_tag = limits.max_tag_len.min(u32::MAX as usize);
+    (raw.len() <= max_tag && raw.len() < limits.max_tags.saturating_mul(2).saturating_sub(1).max(1))
+        .then(|| Tags::with_max_len(raw, max_tag as u32))
+}
+
 /// Checks a raw tag section against the limits: returns the (possibly shortened) raw section
 /// and what was truncated, or the first limit broken when the policy is to reject.
 pub(crate) fn check<'a>(
@@ -118,13 +129,8 @@ pub(crate) fn check<'a>(
     limits: &crate::Limits,
 ) -> Result<(Tags<'a>, bool, bool), crate::ErrorKind> {
     let max_tag = limits.max_tag_len.min(u32::MAX as usize);
-    // A section no longer than one tag may be holds no tag over the limit, and one shorter
-    // than `2 × max_tags − 1` bytes holds at most `max_tags` tags (each takes a byte and a
-    // comma): the common case needs no scan at all.
-    if raw.len() <= max_tag
-        && raw.len() < limits.max_tags.saturating_mul(2).saturating_sub(1).max(1)
-    {
-        return Ok((Tags::with_max_len(raw, max_tag as u32), false, false));
+    if let Some(tags) = check_short(raw, limits) {
+        return Ok((tags, false, false));
     }
     let mut count = 0usize;
     let mut long = false;

@@ -5,10 +5,18 @@ use crate::ErrorKind;
 /// Parses a sample value: an integer or float as Go's `ParseFloat` takes it, finite.
 ///
 /// Plain integers of up to 15 digits (the common case) take a fast path that is exact.
+#[inline]
 pub(crate) fn parse_value(s: &str) -> Result<f64, ErrorKind> {
-    if let Some(v) = parse_simple(s.as_bytes()) {
-        return Ok(v);
+    match parse_simple(s.as_bytes()) {
+        Some(v) => Ok(v),
+        None => parse_general(s),
     }
+}
+
+/// The general path of [`parse_value`] (exponents, long mantissas, errors), kept out of line.
+#[cold]
+#[inline(never)]
+fn parse_general(s: &str) -> Result<f64, ErrorKind> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         Ok(_) => Err(ErrorKind::NonFiniteValue(s.to_owned())),
@@ -25,7 +33,7 @@ const POW10: [f64; 16] = [
 /// general path. Exact: both the digits and the power of ten are exact doubles, and one
 /// IEEE division rounds correctly (Clinger's fast path).
 #[inline]
-fn parse_simple(b: &[u8]) -> Option<f64> {
+pub(crate) fn parse_simple(b: &[u8]) -> Option<f64> {
     let (neg, rest) = match b.first()? {
         b'-' => (true, &b[1..]),
         b'+' => (false, &b[1..]),
@@ -61,6 +69,7 @@ fn parse_simple(b: &[u8]) -> Option<f64> {
 }
 
 /// Parses a sample rate: finite, greater than 0, at most 1.
+#[inline]
 pub(crate) fn parse_rate(s: &str) -> Result<f64, ErrorKind> {
     match parse_simple(s.as_bytes()).map_or_else(|| s.parse::<f64>(), Ok) {
         Ok(r) if r > 0.0 && r <= 1.0 => Ok(r),
