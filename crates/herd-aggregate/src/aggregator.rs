@@ -12,8 +12,9 @@ use crate::bucket::Bucket;
 use crate::context::{Context, KeyHasher};
 use crate::key_table::KeyTable;
 use crate::point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
+use crate::sketch::Builder;
 use crate::state::{HistogramOutputs, State};
-use crate::{AggregateConfig, ContextId, Contexts, Sketch};
+use crate::{AggregateConfig, ContextId, Contexts};
 
 /// Tags the Agent consumes instead of keeping (origin detection and internal markers).
 const CONSUMED_TAG_PREFIXES: [&str; 3] = [
@@ -345,7 +346,7 @@ impl Aggregator {
             }
             MetricType::Distribution => {
                 if let State::Distribution(sketch) =
-                    bucket.state(id, || State::Distribution(Sketch::default()))
+                    bucket.state(id, || State::Distribution(Builder::default()))
                 {
                     let weight = ((1.0 / rate) as u64).max(1);
                     for v in m.values.numbers() {

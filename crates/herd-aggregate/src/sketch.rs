@@ -59,6 +59,12 @@ impl Sketch {
         if n == 0 {
             return;
         }
+        self.note(v, n);
+        self.add_bin(key(v), n);
+    }
+
+    /// Adds `v` (counted `n` times) to count, sum, min and max, not to the bins.
+    fn note(&mut self, v: f64, n: u64) {
         if self.count == 0 {
             self.min = v;
             self.max = v;
@@ -68,7 +74,6 @@ impl Sketch {
         }
         self.count += n;
         self.sum += v * n as f64;
-        self.add_bin(key(v), n);
     }
 
     fn add_bin(&mut self, k: i16, n: u64) {
@@ -150,6 +155,78 @@ impl Sketch {
     }
 }
 
+/// Keys a [`Builder`] holds before merging them into the bins.
+const PENDING: usize = 128;
+
+/// Builds a sketch sample by sample the way the Agent does: keys go to a small buffer, which
+/// is sorted and merged into the bins when full (one pass instead of a search and an insert
+/// per sample). The result is the same as inserting one by one: with the lowest bins
+/// collapsing first, the bins are always the `BIN_LIMIT` highest keys seen, the lowest of
+/// them holding the counts of every key below it, whatever the order of arrival.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Builder {
+    sketch: Sketch,
+    pending: Vec<i16>,
+}
+
+impl Builder {
+    /// Adds `v` counted `n` times.
+    pub(crate) fn insert(&mut self, v: f64, n: u64) {
+        match n {
+            0 => {}
+            1 => {
+                self.sketch.note(v, 1);
+                self.pending.push(key(v));
+                if self.pending.len() >= PENDING {
+                    self.merge_pending();
+                }
+            }
+            n => self.sketch.insert(v, n),
+        }
+    }
+
+    /// The sketch.
+    pub(crate) fn finish(mut self) -> Sketch {
+        self.merge_pending();
+        self.sketch
+    }
+
+    fn merge_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.pending.sort_unstable();
+        let old = std::mem::take(&mut self.sketch.bins);
+        let mut bins = Vec::with_capacity(old.len() + self.pending.len());
+        let mut old = old.into_iter().peekable();
+        let mut new = self.pending.chunk_by(|a, b| a == b).peekable();
+        loop {
+            let next = match (old.peek(), new.peek()) {
+                (Some(&(k, n)), Some(run)) if k == run[0] => {
+                    old.next();
+                    (k, n + new.next().map_or(0, |r| r.len() as u64))
+                }
+                (Some(&(k, _)), Some(run)) if k < run[0] => old.next().expect("peeked"),
+                (_, Some(_)) => {
+                    let run = new.next().expect("peeked");
+                    (run[0], run.len() as u64)
+                }
+                (Some(_), None) => old.next().expect("peeked"),
+                (None, None) => break,
+            };
+            bins.push(next);
+        }
+        if bins.len() > BIN_LIMIT {
+            let extra = bins.len() - BIN_LIMIT;
+            let below: u64 = bins[..extra].iter().map(|b| b.1).sum();
+            bins.drain(..extra);
+            bins[0].1 += below;
+        }
+        self.sketch.bins = bins;
+        self.pending.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +278,44 @@ mod tests {
             (a.count(), a.sum(), a.min(), a.max()),
             (5, 60.0, 10.0, 20.0)
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn property_test_the_builder_gives_the_sketch_of_one_by_one_insertion(
+            samples in proptest::collection::vec((-4000i32..4000, 1u64..3), 0..9000),
+            zeros in 0usize..3,
+        ) {
+            let (mut one, mut built) = (Sketch::default(), Builder::default());
+            for (i, &(k, n)) in samples.iter().enumerate() {
+                // Up to 8,000 distinct keys (both signs), so the bin limit is reached, and
+                // some zeros.
+                let v = if i % 7 < zeros {
+                    0.0
+                } else {
+                    f64::from(k.signum()) * GAMMA.powi(k.abs() - 1000)
+                };
+                one.insert(v, n);
+                built.insert(v, n);
+            }
+            proptest::prop_assert_eq!(built.finish(), one);
+        }
+    }
+
+    #[test]
+    fn the_builder_collapses_like_one_by_one_insertion_past_the_bin_limit() {
+        let (mut one, mut built) = (Sketch::default(), Builder::default());
+        // 10,000 distinct keys in a scrambled order.
+        for i in 0..10_000i32 {
+            let k = (i * 7_919) % 10_000 - 2_000;
+            let v = GAMMA.powi(k);
+            one.insert(v, 1 + u64::from(i % 3 == 0));
+            built.insert(v, 1 + u64::from(i % 3 == 0));
+        }
+        let built = built.finish();
+        assert_eq!(built.bins().len(), BIN_LIMIT);
+        assert_eq!(built, one);
     }
 
     #[test]

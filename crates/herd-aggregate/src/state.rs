@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::point::{PointKind, Value};
-use crate::{HashSet, Sketch};
+use crate::sketch::Builder;
+use crate::HashSet;
 
 /// One context's samples in one bucket.
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ pub(crate) enum State {
         count: i64,
     },
     /// A sketch.
-    Distribution(Sketch),
+    Distribution(Builder),
 }
 
 /// The outputs a histogram flushes to, configured once.
@@ -65,7 +66,7 @@ impl State {
                 out.push((empty, PointKind::Gauge, Value::Scalar(members.len() as f64)));
             }
             Self::Distribution(sketch) => {
-                out.push((empty, PointKind::Sketch, Value::Sketch(sketch)));
+                out.push((empty, PointKind::Sketch, Value::Sketch(sketch.finish())));
             }
             Self::Histogram {
                 mut samples,
