@@ -219,9 +219,8 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
     if ty.contains(':') {
         return parse_etsy_multi(name, name_cut, &s[colon + 1..], colon + 1);
     }
-    let kind = match MetricType::from_wire(ty) {
-        Some(kind) => kind,
-        None => return Err((pipe + 1, unknown_type(ty))),
+    let Some(kind) = MetricType::from_wire(ty) else {
+        return Err((pipe + 1, unknown_type(ty)));
     };
     let one = if kind == MetricType::Set {
         None
@@ -295,9 +294,7 @@ pub(crate) fn check_name<'a>(name: &'a str, limits: &Limits) -> Result<(&'a str,
     }
 }
 
-/// The values of a metric. Inlined (a call returning this `Result` through memory costs
-/// more than the common case's work); packed values go out of line.
-#[inline(always)]
+/// The values of a metric (the checked path: `parse` reads a plain number itself).
 fn parse_values(s: &str, kind: MetricType) -> Result<Values<'_>, ErrorKind> {
     if s.is_empty() {
         return Err(ErrorKind::EmptyValue);
