@@ -12,7 +12,6 @@ use crate::bucket::Bucket;
 use crate::context::{Context, KeyHasher};
 use crate::key_table::KeyTable;
 use crate::point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
-use crate::sketch::Builder;
 use crate::state::{HistogramOutputs, State};
 use crate::{AggregateConfig, ContextId, Contexts};
 
@@ -346,7 +345,7 @@ impl Aggregator {
             }
             MetricType::Distribution => {
                 if let State::Distribution(sketch) =
-                    bucket.state(id, || State::Distribution(Builder::default()))
+                    bucket.state(id, || State::Distribution(Box::default()))
                 {
                     let weight = ((1.0 / rate) as u64).max(1);
                     for v in m.values.numbers() {

@@ -36,7 +36,7 @@ pub enum Value {
     /// A number.
     Scalar(f64),
     /// A distribution's sketch.
-    Sketch(Sketch),
+    Sketch(Box<Sketch>),
 }
 
 /// One point of one series.

@@ -21,8 +21,8 @@ pub(crate) enum State {
         sum: f64,
         count: i64,
     },
-    /// A sketch.
-    Distribution(Builder),
+    /// A sketch being built (boxed: the largest state would otherwise set the size of all).
+    Distribution(Box<Builder>),
 }
 
 /// The outputs a histogram flushes to, configured once.
@@ -66,7 +66,7 @@ impl State {
                 out.push((empty, PointKind::Gauge, Value::Scalar(members.len() as f64)));
             }
             Self::Distribution(sketch) => {
-                out.push((empty, PointKind::Sketch, Value::Sketch(sketch.finish())));
+                out.push((empty, PointKind::Sketch, Value::Sketch(Box::new(sketch.finish()))));
             }
             Self::Histogram {
                 mut samples,
