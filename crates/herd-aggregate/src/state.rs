@@ -66,7 +66,11 @@ impl State {
                 out.push((empty, PointKind::Gauge, Value::Scalar(members.len() as f64)));
             }
             Self::Distribution(sketch) => {
-                out.push((empty, PointKind::Sketch, Value::Sketch(Box::new(sketch.finish()))));
+                out.push((
+                    empty,
+                    PointKind::Sketch,
+                    Value::Sketch(Box::new(sketch.finish())),
+                ));
             }
             Self::Histogram {
                 mut samples,

@@ -200,6 +200,7 @@ impl<'a> EtsyMulti<'a> {
 /// [`ErrorKind`] is returned through memory, and reading it back right after it was written
 /// piecewise stalls the CPU (a failed store-to-load forward) for longer than the parse itself.
 /// Anything else takes the checked path, which also names the error.
+#[inline]
 pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a>, Bad> {
     let bytes = s.as_bytes();
     let pipe = find(bytes, b'|');

@@ -64,7 +64,12 @@ pub(crate) fn parse_simple(b: &[u8]) -> Option<f64> {
         return None;
     }
     let scale = digits - frac.unwrap_or(digits);
-    let v = n as f64 / POW10[scale];
+    // An integer needs no division (the common case, and a division is slow).
+    let v = if scale == 0 {
+        n as f64
+    } else {
+        n as f64 / POW10[scale]
+    };
     Some(if neg { -v } else { v })
 }
 
