@@ -173,7 +173,7 @@ def run_herd(args, tmp):
         results["rss_at_contexts"].append(row)
         d.stop()
     # Throughput over UDS, 8 KiB datagrams, 10k contexts, 3-8 tags.
-    rates = [500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, None]
+    rates = [500_000, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000, None]
     results["uds"] = []
     sock = os.path.join(tmp, "tput.sock")
     http = free_port(socket.SOCK_STREAM)

@@ -69,7 +69,8 @@ pub struct Aggregator {
     buckets: BTreeMap<u64, Bucket>,
     /// Per counter context: 1 + the start of the last bucket it had samples in (0: none).
     counters: Vec<u64>,
-    /// Per gauge context: the last value, for Etsy deltas across flushes.
+    /// Per gauge context: the last value, for Etsy deltas across flushes (empty unless
+    /// `etsy_gauges`).
     gauges: Vec<Option<f64>>,
     /// Tag hashes of the message being resolved (reused).
     scratch: Vec<u64>,
@@ -190,10 +191,14 @@ impl Aggregator {
         let bound = self.contexts.id_bound();
         if self.counters.len() < bound {
             self.counters.resize(bound, 0);
-            self.gauges.resize(bound, None);
+            if self.config.etsy_gauges {
+                self.gauges.resize(bound, None);
+            }
         }
         self.counters[id as usize] = 0;
-        self.gauges[id as usize] = None;
+        if let Some(g) = self.gauges.get_mut(id as usize) {
+            *g = None;
+        }
         Some(id)
     }
 
@@ -314,9 +319,9 @@ impl Aggregator {
             }
             MetricType::Gauge => {
                 let gauges = &self.gauges;
-                if let State::Gauge(current) =
-                    bucket.state(id, || State::Gauge(gauges[i].unwrap_or(0.0)))
-                {
+                if let State::Gauge(current) = bucket.state(id, || {
+                    State::Gauge(gauges.get(i).copied().flatten().unwrap_or(0.0))
+                }) {
                     for v in m.values.numbers() {
                         *current = if etsy_delta { *current + v } else { v };
                     }
@@ -326,7 +331,7 @@ impl Aggregator {
                 }
             }
             MetricType::Set => {
-                let state = bucket.state(id, || State::Set(crate::HashSet::default()));
+                let state = bucket.state(id, || State::Set(Box::default()));
                 if let (State::Set(members), Some(member)) = (state, m.values.set_member()) {
                     if !members.contains(member) {
                         members.insert(member.into());
@@ -334,11 +339,7 @@ impl Aggregator {
                 }
             }
             MetricType::Histogram | MetricType::Timer => {
-                let state = bucket.state(id, || State::Histogram {
-                    samples: Vec::new(),
-                    sum: 0.0,
-                    count: 0,
-                });
+                let state = bucket.state(id, || State::Histogram(Box::default()));
                 for v in m.values.numbers() {
                     state.add_histogram(v, rate);
                 }
@@ -494,7 +495,12 @@ impl Aggregator {
         };
         let interval_s = interval as f64 / 1000.0;
         let mut outputs = Vec::new();
-        for (id, state) in bucket.into_states() {
+        let states = bucket.into_states();
+        // Most states give one point: sized once, the list does not double (and copy) its way
+        // up to 100k points during the flush, the daemon's memory peak. The headroom takes
+        // the flusher's own figures (`herd.*`, about 30) without a doubling either.
+        points.reserve(states.len() + 64);
+        for (id, state) in states {
             self.contexts.touch(id, start);
             let context = self.contexts.get(id);
             state.outputs(interval_s, &hist, &mut outputs);
@@ -531,7 +537,9 @@ impl Aggregator {
             let keep = last_seen + ttl > now_ms || buckets.values().any(|b| b.contains(id));
             if !keep {
                 counters[id as usize] = 0;
-                gauges[id as usize] = None;
+                if let Some(g) = gauges.get_mut(id as usize) {
+                    *g = None;
+                }
             }
             keep
         });

@@ -7,6 +7,9 @@ use crate::sketch::Builder;
 use crate::HashSet;
 
 /// One context's samples in one bucket.
+///
+/// 16 bytes: counters and gauges (most contexts) hold their number inline, the other kinds a
+/// box, so a bucket of 100k contexts is 2.4 MB of states rather than 5.6 MB.
 #[derive(Debug, Clone)]
 pub(crate) enum State {
     /// Sum of `value / rate`.
@@ -14,15 +17,19 @@ pub(crate) enum State {
     /// Last value.
     Gauge(f64),
     /// Distinct members.
-    Set(HashSet<Box<str>>),
-    /// Samples with integer weights `int(1/rate)`, the weighted sum and the weight total.
-    Histogram {
-        samples: Vec<(f64, i64)>,
-        sum: f64,
-        count: i64,
-    },
-    /// A sketch being built (boxed: the largest state would otherwise set the size of all).
+    Set(Box<HashSet<Box<str>>>),
+    /// Histogram samples.
+    Histogram(Box<Samples>),
+    /// A sketch being built.
     Distribution(Box<Builder>),
+}
+
+/// Histogram samples with integer weights `int(1/rate)`, the weighted sum and the weight total.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Samples {
+    values: Vec<(f64, i64)>,
+    sum: f64,
+    count: i64,
 }
 
 /// The outputs a histogram flushes to, configured once.
@@ -36,16 +43,11 @@ pub(crate) struct HistogramOutputs<'a> {
 impl State {
     /// Adds a histogram sample as the Agent does: weight `int64(1/rate)`, sum `v × (1/rate)`.
     pub(crate) fn add_histogram(&mut self, v: f64, rate: f64) {
-        if let Self::Histogram {
-            samples,
-            sum,
-            count,
-        } = self
-        {
+        if let Self::Histogram(h) = self {
             let w = (1.0 / rate) as i64;
-            samples.push((v, w));
-            *sum += v * (1.0 / rate);
-            *count += w;
+            h.values.push((v, w));
+            h.sum += v * (1.0 / rate);
+            h.count += w;
         }
     }
 
@@ -72,11 +74,12 @@ impl State {
                     Value::Sketch(Box::new(sketch.finish())),
                 ));
             }
-            Self::Histogram {
-                mut samples,
-                sum,
-                count,
-            } => {
+            Self::Histogram(h) => {
+                let Samples {
+                    values: mut samples,
+                    sum,
+                    count,
+                } = *h;
                 if samples.is_empty() || count <= 0 {
                     return;
                 }

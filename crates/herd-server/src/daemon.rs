@@ -84,6 +84,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
 
 /// Binds every configured listener and starts the pipeline.
 pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running, BindError> {
+    crate::sys::one_malloc_arena();
     let telemetry = Arc::new(Telemetry::default());
     let stop = Arc::new(AtomicBool::new(false));
     let mut bound = Bound::default();
@@ -142,7 +143,10 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
 
     // Workers and their queues.
     let shards = Arc::new(Shards::new(config.workers, &config.aggregate));
-    let pool = Arc::new(Pool::new(config.queue_size * config.workers + 8));
+    // Spare buffers kept for reuse: enough for steady traffic (a batch in each worker and
+    // one being filled per reader), not the queues' worth a burst leaves behind — each is
+    // up to 256 KiB of resident memory once written.
+    let pool = Arc::new(Pool::new(2 * config.workers + 4));
     let errors_log = Arc::new(RateLimited::new(10, Duration::from_secs(10)));
     let mut senders = Vec::new();
     let mut workers = Vec::new();

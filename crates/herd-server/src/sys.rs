@@ -1,8 +1,25 @@
-//! The few system calls std does not offer: batched receive, poll, and signal waiting.
+//! The few system calls std does not offer: batched receive, poll, signal waiting, and one
+//! allocator setting.
 #![allow(unsafe_code)]
 
 use std::io;
 use std::os::fd::RawFd;
+
+/// Asks glibc's allocator for a single arena.
+///
+/// By default each thread that allocates gets an arena of its own, and memory freed in one is
+/// not reused by another: the flush thread's points and the worker's states then peak side by
+/// side (at 100k contexts: 67 MiB of RSS with per-thread arenas, 52 MiB with one, same load).
+/// The daemon's threads allocate rarely (new contexts, new bucket states, flushes), so the
+/// shared lock costs nothing measurable. A no-op with other C libraries.
+pub fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only changes an allocator parameter; any value is accepted or refused
+    // (returning 0), and it may be called at any time.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
 
 /// Most datagrams taken by one `recvmmsg`.
 pub const MAX_BATCH: usize = 32;
