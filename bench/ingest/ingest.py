@@ -165,7 +165,9 @@ def run_herd(args, tmp):
         sock = os.path.join(tmp, f"rss{n}.sock")
         http = free_port(socket.SOCK_STREAM)
         d = herd_statsd(["--udp", "off", "--uds", sock], http)
-        duration = max(4 if args.quick else 8, n * 3 // 200_000 + 2)
+        # Longer than the 10 s flush interval, so the run always includes a flush of every
+        # context (the memory peak) and the live-context gauge is read after one.
+        duration = max(4 if args.quick else 12, n * 3 // 200_000 + 2)
         row = measure(d, f"unixgram://{sock}", 200_000, duration, n, 8192, http_port=http)
         m = scrape(http)
         row["contexts"] = n

@@ -146,7 +146,7 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
     // Spare buffers kept for reuse: enough for steady traffic (a batch in each worker and
     // one being filled per reader), not the queues' worth a burst leaves behind — each is
     // up to 256 KiB of resident memory once written.
-    let pool = Arc::new(Pool::new(2 * config.workers + 4));
+    let pool = Arc::new(Pool::new(2 * config.workers + 16));
     let errors_log = Arc::new(RateLimited::new(10, Duration::from_secs(10)));
     let mut senders = Vec::new();
     let mut workers = Vec::new();
