@@ -62,8 +62,9 @@ pub struct Aggregator {
     config: AggregateConfig,
     contexts: Contexts,
     /// Wire keys ([`KeyHasher::wire_key`]) of the forms contexts arrived in, to their ids:
-    /// the hot path's lookup. Emptied when contexts expire (their ids are reused) and when
-    /// it outgrows its bound (a client varying its tag order cannot make it grow forever).
+    /// the hot path's lookup. The forms of expired contexts are forgotten (their ids are
+    /// reused); it is emptied if it outgrows its bound (a client varying its tag order cannot
+    /// make it grow forever).
     wire: KeyTable,
     hasher: KeyHasher,
     buckets: BTreeMap<u64, Bucket>,
@@ -544,8 +545,10 @@ impl Aggregator {
             keep
         });
         if removed > 0 {
-            // Their ids will be reused: forget every wire form that led to them.
-            self.wire.clear();
+            // Their ids will be reused: forget every wire form that led to them (and only
+            // those: with steady churn the live contexts keep their cached forms).
+            let contexts = &self.contexts;
+            self.wire.retain(|id| contexts.is_live(id));
         }
     }
 }

@@ -264,6 +264,11 @@ impl Contexts {
         self.insert(key, context, now_ms)
     }
 
+    /// Whether `id` names a live context.
+    pub fn is_live(&self, id: ContextId) -> bool {
+        self.entries.get(id as usize).is_some_and(Option::is_some)
+    }
+
     /// The context behind an id.
     ///
     /// # Panics

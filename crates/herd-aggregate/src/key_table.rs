@@ -84,6 +84,25 @@ impl KeyTable {
         *self = Self::default();
     }
 
+    /// Keeps the keys whose id passes `keep` (the table is rebuilt: one pass, no tombstones).
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
+        let kept: Vec<Slot> = self
+            .slots
+            .iter()
+            .copied()
+            .filter(|s| s.id() != EMPTY && keep(s.id()))
+            .collect();
+        let mut size = 16;
+        while (kept.len() + 1) * 2 > size {
+            size *= 2;
+        }
+        self.slots = vec![Slot::VACANT; size];
+        self.len = 0;
+        for slot in kept {
+            self.insert(slot.key(), slot.id());
+        }
+    }
+
     /// Inserts a key that is not in the table.
     pub(crate) fn insert(&mut self, key: u64, id: u32) {
         if (self.len + 1) * 2 > self.slots.len() {
@@ -170,6 +189,12 @@ mod tests {
                     prop_assert_eq!(table.remove(key), model.remove(&key).is_some());
                 }
                 prop_assert_eq!(table.len(), model.len());
+                if n % 50 == 49 {
+                    // Now and then keep only the even ids.
+                    table.retain(|id| id % 2 == 0);
+                    model.retain(|_, id| *id % 2 == 0);
+                    prop_assert_eq!(table.len(), model.len());
+                }
                 for k in 0..64u64 {
                     let key = (k * 16) | (k << 40);
                     prop_assert_eq!(table.find(key), model.get(&key).copied());

@@ -419,3 +419,28 @@ fn every_wire_form_of_a_context_reaches_the_same_context_even_after_ids_are_reus
         [("m".into(), "gauge", 5.0), ("n".into(), "gauge", 7.0)]
     );
 }
+
+#[test]
+fn a_late_flush_still_gives_an_idle_counter_its_zeros_when_a_later_bucket_has_samples() {
+    // As the Agent, whose flush of each bucket happens before the next bucket's samples: a
+    // sample waiting in the open bucket does not take away the zeros of the buckets before it.
+    let mut agg = Aggregator::new(AggregateConfig {
+        counter_expiry_ms: 30_000,
+        ..AggregateConfig::default()
+    });
+    feed(&mut agg, "c:1|c", T0);
+    assert_eq!(simple(&agg.flush(T0 + 10_000)), [("c".into(), "rate", 0.1)]);
+    feed(&mut agg, "c:1|c", T0 + 30_000);
+    let got = points(&agg.flush(T0 + 30_000));
+    assert_eq!(
+        got.iter().map(|p| (p.2, p.3)).collect::<Vec<_>>(),
+        [(0.0, T0 / 1000 + 10), (0.0, T0 / 1000 + 20)]
+    );
+    assert_eq!(
+        points(&agg.flush(T0 + 40_000))
+            .iter()
+            .map(|p| (p.2, p.3))
+            .collect::<Vec<_>>(),
+        [(0.1, T0 / 1000 + 30)]
+    );
+}
