@@ -37,6 +37,22 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def thread_cpu(pid):
+    """CPU seconds (user, system) per thread name of a process, from /proc/PID/task."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        user, system = out.get(name, (0.0, 0.0))
+        out[name] = (user + int(fields[11]) / TICK, system + int(fields[12]) / TICK)
+    return out
+
+
 def status_kib(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -134,14 +150,16 @@ def blast(target, rate, duration, contexts, size, extra=()):
 
 def measure(proc, target, rate, duration, contexts, size, extra=(), http_port=None, udp_port=None):
     """Runs one load against a running daemon; returns what it took and what it cost."""
-    cpu0 = cpu_seconds(proc.pid)
+    cpu0, threads0 = cpu_seconds(proc.pid), thread_cpu(proc.pid)
     m0 = herd_totals(scrape(http_port)) if http_port else None
     k0 = udp_socket_stats(udp_port)[1] if udp_port else 0
     sent, argv = blast(target, rate, duration, contexts, size, extra)
     time.sleep(0.5)  # let the daemon finish what is queued
     cpu = cpu_seconds(proc.pid) - cpu0
+    threads = {name: [round(u - threads0.get(name, (0, 0))[0], 2), round(st - threads0.get(name, (0, 0))[1], 2)]
+               for name, (u, st) in thread_cpu(proc.pid).items()}
     row = {"offered_rate": rate or "max", "sent": sent["messages"], "sent_rate": round(sent["messages_per_second"]),
-           "cpu_s": round(cpu, 3), "rss_kib": status_kib(proc.pid, "VmRSS"), "hwm_kib": status_kib(proc.pid, "VmHWM"),
+           "cpu_s": round(cpu, 3), "threads_cpu_s_user_system": threads, "rss_kib": status_kib(proc.pid, "VmRSS"), "hwm_kib": status_kib(proc.pid, "VmHWM"),
            "kernel_drops": (udp_socket_stats(udp_port)[1] - k0) if udp_port else 0, "blast": " ".join(argv[1:])}
     if m0:
         processed, drops = herd_totals(scrape(http_port))
