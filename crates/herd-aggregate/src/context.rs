@@ -5,6 +5,8 @@
 //! key is trusted: the hot path compares no strings and touches no context memory. Tags are
 //! hashed order-independently (a sum of per-tag hashes, duplicates skipped), so the hot path
 //! does not sort either; only a new context pays for sorting and copying its tags.
+//! In front of this key the aggregator keeps a cache from a metric's wire form
+//! ([`KeyHasher::wire_key`]) to its id, so most samples skip even the per-tag hashing.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -209,12 +211,6 @@ impl Contexts {
     #[inline]
     pub fn find(&self, key: u64) -> Option<ContextId> {
         self.table.find(key)
-    }
-
-    /// Starts loading the table slot of `key` into the cache (a hint; no effect otherwise).
-    #[inline]
-    pub fn prefetch(&self, key: u64) {
-        self.table.prefetch(key);
     }
 
     /// Marks a context seen at `now_ms` (the aggregator does it once per bucket and context).
