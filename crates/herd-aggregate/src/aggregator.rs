@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use herd_dogstatsd::{Event, Message, Metric, MetricType, ServiceCheck};
+use herd_dogstatsd::{EtsyMulti, Event, Message, Metric, MetricType, ServiceCheck};
 
 use crate::bucket::Bucket;
 use crate::context::{Context, KeyHasher};
@@ -133,12 +133,7 @@ impl Aggregator {
             }
             Message::EtsyMulti(multi) => {
                 let mut bucket = self.take_bucket(now_ms);
-                let mut outcome = Outcome::Aggregated;
-                for m in multi.metrics() {
-                    if self.insert_metric(&mut bucket, &m, now_ms) == Outcome::ContextLimit {
-                        outcome = Outcome::ContextLimit;
-                    }
-                }
+                let outcome = self.insert_multi(&mut bucket, multi, now_ms);
                 self.put_bucket(now_ms, bucket);
                 outcome
             }
@@ -235,15 +230,7 @@ impl Aggregator {
                     let key = *next_key.next().expect("one key per metric");
                     self.insert_keyed(&mut bucket, m, key, now_ms)
                 }
-                Message::EtsyMulti(multi) => {
-                    let mut outcome = Outcome::Aggregated;
-                    for m in multi.metrics() {
-                        if self.insert_metric(&mut bucket, &m, now_ms) == Outcome::ContextLimit {
-                            outcome = Outcome::ContextLimit;
-                        }
-                    }
-                    outcome
-                }
+                Message::EtsyMulti(multi) => self.insert_multi(&mut bucket, multi, now_ms),
                 other => self.insert(other, now_ms),
             };
             match outcome {
@@ -269,6 +256,17 @@ impl Aggregator {
             let start = now_ms - now_ms % self.config.interval_ms;
             self.buckets.insert(start, bucket);
         }
+    }
+
+    /// Each group of an Etsy multi-metric line; dropped at the limit if any group was.
+    fn insert_multi(&mut self, bucket: &mut Bucket, multi: &EtsyMulti<'_>, now_ms: u64) -> Outcome {
+        let mut outcome = Outcome::Aggregated;
+        for m in multi.metrics() {
+            if self.insert_metric(bucket, &m, now_ms) == Outcome::ContextLimit {
+                outcome = Outcome::ContextLimit;
+            }
+        }
+        outcome
     }
 
     fn insert_metric(&mut self, bucket: &mut Bucket, m: &Metric<'_>, now_ms: u64) -> Outcome {

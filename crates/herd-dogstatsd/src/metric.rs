@@ -246,9 +246,7 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
             match field.as_bytes().first() {
                 None => {}
                 Some(b'@') => {
-                    let rate = crate::value::parse_simple(&field.as_bytes()[1..])
-                        .filter(|r| *r > 0.0 && *r <= 1.0);
-                    metric.sample_rate = Some(match rate {
+                    metric.sample_rate = Some(match crate::value::simple_rate(&field[1..]) {
                         Some(r) => r,
                         None => parse_rate(&field[1..]).map_err(bad)?,
                     });

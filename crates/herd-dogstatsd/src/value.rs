@@ -76,10 +76,24 @@ pub(crate) fn parse_simple(b: &[u8]) -> Option<f64> {
 /// Parses a sample rate: finite, greater than 0, at most 1.
 #[inline]
 pub(crate) fn parse_rate(s: &str) -> Result<f64, ErrorKind> {
-    match parse_simple(s.as_bytes()).map_or_else(|| s.parse::<f64>(), Ok) {
-        Ok(r) if r > 0.0 && r <= 1.0 => Ok(r),
+    if let Some(r) = simple_rate(s) {
+        return Ok(r);
+    }
+    match s.parse::<f64>() {
+        Ok(r) if valid_rate(r) => Ok(r),
         _ => Err(ErrorKind::InvalidSampleRate(s.to_owned())),
     }
+}
+
+/// A sample rate in the simple decimal form, when it is one and is valid (the common case,
+/// without a `Result`); `None`: [`parse_rate`] must look.
+#[inline]
+pub(crate) fn simple_rate(s: &str) -> Option<f64> {
+    parse_simple(s.as_bytes()).filter(|&r| valid_rate(r))
+}
+
+fn valid_rate(r: f64) -> bool {
+    r > 0.0 && r <= 1.0
 }
 
 /// Parses a `T` timestamp: whole seconds, at least 1.

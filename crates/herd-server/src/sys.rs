@@ -9,7 +9,8 @@ use std::os::fd::RawFd;
 ///
 /// By default each thread that allocates gets an arena of its own, and memory freed in one is
 /// not reused by another: the flush thread's points and the worker's states then peak side by
-/// side (at 100k contexts: 67 MiB of RSS with per-thread arenas, 52 MiB with one, same load).
+/// side (100k contexts with a flush inside the run: 63.7 MiB peak RSS at worst with per-thread
+/// arenas, 54.3 with one; `docs/benchmarks.md`).
 /// The daemon's threads allocate rarely (new contexts, new bucket states, flushes), so the
 /// shared lock costs nothing measurable. A no-op with other C libraries.
 pub fn one_malloc_arena() {
