@@ -1,0 +1,2 @@
+//! `herd-query`: Datadog's metric query language.
+#![deny(missing_docs)]
