@@ -1,0 +1,2 @@
+//! herd's embedded time-series store.
+#![deny(missing_docs)]
