@@ -107,6 +107,42 @@ impl Sketch {
         }
     }
 
+    /// A sketch rebuilt from its stored parts (as [`Sketch::bins`], [`Sketch::count`],
+    /// [`Sketch::sum`], [`Sketch::min`] and [`Sketch::max`] gave them). Bins in any order are
+    /// sorted and equal keys added up; past [`BIN_LIMIT`] the lowest bins collapse, so the
+    /// result keeps every invariant of a sketch built by insertion.
+    pub fn from_parts(
+        mut bins: Vec<(i16, u64)>,
+        count: u64,
+        sum: f64,
+        min: f64,
+        max: f64,
+    ) -> Sketch {
+        if !bins.is_sorted_by(|a, b| a.0 < b.0) {
+            bins.sort_unstable_by_key(|&(k, _)| k);
+            bins.dedup_by(|b, a| {
+                let same = a.0 == b.0;
+                if same {
+                    a.1 += b.1;
+                }
+                same
+            });
+        }
+        if bins.len() > BIN_LIMIT {
+            let extra = bins.len() - BIN_LIMIT;
+            let below: u64 = bins[..extra].iter().map(|b| b.1).sum();
+            bins.drain(..extra);
+            bins[0].1 += below;
+        }
+        Sketch {
+            bins,
+            count,
+            sum,
+            min,
+            max,
+        }
+    }
+
     /// Number of samples (weighted by sample rate).
     pub const fn count(&self) -> u64 {
         self.count
@@ -230,6 +266,31 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_parts_rebuilds_the_same_sketch() {
+        let mut s = Sketch::default();
+        for v in [0.5, 3.0, 3.0, 70.0, -2.0, 1e6] {
+            s.insert(v, 2);
+        }
+        let back = Sketch::from_parts(s.bins().to_vec(), s.count(), s.sum(), s.min(), s.max());
+        assert_eq!(back, s);
+        let mut shuffled = s.bins().to_vec();
+        shuffled.reverse();
+        let (k, n) = shuffled[0];
+        shuffled.push((k, n));
+        let back = Sketch::from_parts(shuffled, s.count(), s.sum(), s.min(), s.max());
+        let expect: Vec<_> = s
+            .bins()
+            .iter()
+            .map(|&(key, c)| if key == k { (key, c + n) } else { (key, c) })
+            .collect();
+        assert_eq!(back.bins(), &expect[..]);
+        let many: Vec<_> = (0..(BIN_LIMIT as i16 + 10)).map(|k| (k, 1)).collect();
+        let back = Sketch::from_parts(many, 0, 0.0, 0.0, 0.0);
+        assert_eq!(back.bins().len(), BIN_LIMIT);
+        assert_eq!(back.bins()[0], (10, 11));
+    }
 
     #[test]
     fn keys_match_the_agent_mapping() {
