@@ -70,8 +70,9 @@ impl Pool {
     }
 }
 
-/// Hands batches to workers round-robin, never blocking: when every queue is full the batch
-/// comes back to the caller, who counts the drop.
+/// Hands batches to workers round-robin: [`Dispatch::send`] never blocks (when every queue is
+/// full the batch comes back to the caller, who counts the drop); [`Dispatch::send_waiting`]
+/// waits for room instead, so that a stream or Unix socket pushes back on its sender.
 pub struct Dispatch {
     workers: Vec<SyncSender<Batch>>,
     next: AtomicUsize,
@@ -87,7 +88,25 @@ impl Dispatch {
     }
 
     /// Queues a batch; gives it back when every queue is full (or the workers are gone).
-    pub fn send(&self, mut batch: Batch) -> Result<(), Batch> {
+    pub fn send(&self, batch: Batch) -> Result<(), Batch> {
+        self.try_each(batch).map_err(|(batch, _)| batch)
+    }
+
+    /// Queues a batch, waiting for room when every queue is full; gives it back only when
+    /// the workers are gone.
+    pub fn send_waiting(&self, batch: Batch) -> Result<(), Batch> {
+        match self.try_each(batch) {
+            Ok(()) => Ok(()),
+            Err((batch, start)) => {
+                let n = self.workers.len();
+                self.workers[start % n].send(batch).map_err(|e| e.0)
+            }
+        }
+    }
+
+    /// Offers the batch to each queue once, starting with the next in turn (which it returns
+    /// with the batch when none had room).
+    fn try_each(&self, mut batch: Batch) -> Result<(), (Batch, usize)> {
         let n = self.workers.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
@@ -96,6 +115,6 @@ impl Dispatch {
                 Err(TrySendError::Full(b) | TrySendError::Disconnected(b)) => batch = b,
             }
         }
-        Err(batch)
+        Err((batch, start))
     }
 }

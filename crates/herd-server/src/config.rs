@@ -11,6 +11,8 @@ use std::time::Duration;
 use herd_aggregate::{parse_percentile, AggregateConfig, HistogramAggregate};
 use herd_dogstatsd::{Limits, Overflow};
 
+pub use crate::listener::Overload;
+
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -96,9 +98,10 @@ pub const KEYS: &[Key] = &[
     Key { name: "expiry_seconds", env: "HERD_EXPIRY_SECONDS", dd: Some(("DD_DOGSTATSD_EXPIRY_SECONDS", same)), default: "300", help: "seconds an idle counter keeps reporting 0" },
     Key { name: "context_limit", env: "HERD_CONTEXT_LIMIT", dd: None, default: "100000", help: "most contexts held; samples of new ones past it are dropped and counted" },
     Key { name: "buffer_size", env: "HERD_BUFFER_SIZE", dd: Some(("DD_DOGSTATSD_BUFFER_SIZE", same)), default: "8192", help: "bytes per datagram or frame; larger ones are counted as truncated" },
-    Key { name: "so_rcvbuf", env: "HERD_SO_RCVBUF", dd: Some(("DD_DOGSTATSD_SO_RCVBUF", same)), default: "0", help: "socket receive buffer in bytes (0: the OS default)" },
+    Key { name: "so_rcvbuf", env: "HERD_SO_RCVBUF", dd: Some(("DD_DOGSTATSD_SO_RCVBUF", same)), default: "4194304", help: "receive buffer requested for datagram sockets, in bytes (0: the OS default; the kernel caps it at net.core.rmem_max)" },
     Key { name: "udp_readers", env: "HERD_UDP_READERS", dd: None, default: "1", help: "UDP reader threads (more than 1 uses SO_REUSEPORT)" },
     Key { name: "workers", env: "HERD_WORKERS", dd: Some(("DD_DOGSTATSD_WORKERS_COUNT", same)), default: "0", help: "decode/aggregate threads (0: cores - 1, at least 1)" },
+    Key { name: "overload", env: "HERD_OVERLOAD", dd: None, default: "block", help: "when every worker queue is full: block (Unix sockets and TCP make their senders wait) or drop (counted); UDP always drops, counted" },
     Key { name: "queue_size", env: "HERD_QUEUE_SIZE", dd: None, default: "64", help: "batches queued per worker before drops (counted)" },
     Key { name: "socket_mode", env: "HERD_SOCKET_MODE", dd: None, default: "0722", help: "permissions of created socket files (octal; the Agent's 0722)" },
     Key { name: "etsy_gauges", env: "HERD_ETSY_GAUGES", dd: None, default: "false", help: "read +N/-N gauges as deltas, as Etsy statsd does" },
@@ -325,6 +328,8 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Batches queued per worker.
     pub queue_size: usize,
+    /// What a full worker queue does to Unix socket and TCP listeners.
+    pub overload: Overload,
     /// Socket file permissions.
     pub socket_mode: u32,
     /// Decoder limits.
@@ -443,6 +448,11 @@ impl ServerConfig {
             "reject" => Overflow::Reject,
             _ => return Err(bad("oversize", "truncate or reject")),
         };
+        let overload = match get("overload").value.trim() {
+            "block" => Overload::Block,
+            "drop" => Overload::Drop,
+            _ => return Err(bad("overload", "block or drop")),
+        };
         let emit = match get("emit").value.trim() {
             "stdout" => Emit::Stdout,
             "none" | "" => Emit::None,
@@ -463,6 +473,7 @@ impl ServerConfig {
             udp_readers: number("udp_readers")?.max(1),
             workers,
             queue_size: number("queue_size")?.max(1),
+            overload,
             socket_mode,
             limits: Limits {
                 max_name_len: number("max_name_len")?,

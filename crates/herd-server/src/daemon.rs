@@ -13,6 +13,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use socket2::SockRef;
+
 use crate::batch::{Dispatch, Pool};
 use crate::config::ServerConfig;
 use crate::flush::Flusher;
@@ -47,6 +49,10 @@ pub struct Bound {
     pub tcp: Option<SocketAddr>,
     /// HTTP.
     pub http: Option<SocketAddr>,
+    /// Receive buffer the kernel granted the UDP sockets, in bytes.
+    pub udp_rcvbuf: Option<usize>,
+    /// Receive buffer the kernel granted the Unix datagram socket, in bytes.
+    pub uds_rcvbuf: Option<usize>,
 }
 
 /// A running daemon.
@@ -75,6 +81,22 @@ fn bind_err(
     }
 }
 
+/// Warns once when the kernel granted far less receive buffer than asked (it caps requests at
+/// `net.core.rmem_max`): small datagrams take about 1 KiB of buffer each, so a short burst
+/// then overflows it.
+fn check_rcvbuf(what: &str, asked: usize, granted: Option<usize>) {
+    let Some(granted) = granted else { return };
+    if asked > 0 && granted < asked / 2 {
+        crate::log::warn(&format!(
+            "{what} receive buffer: asked for {} KiB, the kernel granted {} KiB \
+             (net.core.rmem_max caps it); bursts may be dropped by the kernel (counted): \
+             raise it with `sysctl -w net.core.rmem_max={asked}`",
+            asked / 1024,
+            granted / 1024
+        ));
+    }
+}
+
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name(name.to_owned())
@@ -95,6 +117,8 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
             let sockets = datagram::bind_udp(addr, config.udp_readers, config.so_rcvbuf)
                 .map_err(bind_err("UDP", addr))?;
             bound.udp = sockets[0].local_addr().ok();
+            bound.udp_rcvbuf = datagram::granted_rcvbuf(&SockRef::from(&sockets[0])).ok();
+            check_rcvbuf("UDP", config.so_rcvbuf, bound.udp_rcvbuf);
             sockets
         }
         None => Vec::new(),
@@ -106,6 +130,8 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
                 .map_err(bind_err("Unix datagram socket", path.display()))?;
             socket_files.push(path.clone());
             bound.uds = Some(path.clone());
+            bound.uds_rcvbuf = datagram::granted_rcvbuf(&SockRef::from(&s)).ok();
+            check_rcvbuf("Unix datagram", config.so_rcvbuf, bound.uds_rcvbuf);
             Some(s)
         }
         None => None,
@@ -169,6 +195,7 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
         pool,
         stop: stop.clone(),
         buffer_size: config.buffer_size,
+        overload: config.overload,
     };
 
     // Listeners.
@@ -176,13 +203,13 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
     for (i, socket) in udp.into_iter().enumerate() {
         let s = shared.clone();
         listeners.push(spawn(&format!("herd-udp-{i}"), move || {
-            datagram::run(socket.as_raw_fd(), Listener::Udp, &s, datagram::UDP_LINGER);
+            datagram::run(socket.as_raw_fd(), Listener::Udp, &s);
         }));
     }
     if let Some(socket) = uds {
         let s = shared.clone();
         listeners.push(spawn("herd-uds", move || {
-            datagram::run(socket.as_raw_fd(), Listener::Uds, &s, Duration::ZERO);
+            datagram::run(socket.as_raw_fd(), Listener::Uds, &s);
         }));
     }
     if let Some(l) = uds_stream {

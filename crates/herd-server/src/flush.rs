@@ -30,6 +30,12 @@ pub struct Flusher {
     pub last: Vec<u64>,
 }
 
+/// Whether a sink's error means its output is gone for good (a closed pipe), so that it is
+/// said once and the sink stopped rather than failing at every flush.
+fn output_gone(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
 impl Flusher {
     /// Flushes at each boundary until `stop` fires (or is dropped), then flushes everything.
     pub fn run(mut self, stop: &Receiver<()>) {
@@ -64,15 +70,23 @@ impl Flusher {
             contexts += agg.contexts();
         }
         self.telemetry.contexts.store(contexts as u64, Relaxed);
-        self.add_own_metrics(&mut flush, now);
-        for sink in &mut self.sinks {
-            if let Err(e) = sink.write(&flush) {
+        self.add_own_metrics(&mut flush, now, everything);
+        let points = flush.points.len();
+        self.sinks.retain_mut(|sink| match sink.write(&flush) {
+            Ok(()) => true,
+            Err(e) if output_gone(&e) => {
                 crate::log::warn(&format!(
-                    "a sink failed to take a flush of {} points: {e}",
-                    flush.points.len()
+                    "a sink's output is gone ({e}): no more flushes go to it"
                 ));
+                false
             }
-        }
+            Err(e) => {
+                crate::log::warn(&format!(
+                    "a sink failed to take a flush of {points} points: {e}"
+                ));
+                true
+            }
+        });
         let t = &self.telemetry;
         t.flushes.fetch_add(1, Relaxed);
         t.points.fetch_add(flush.points.len() as u64, Relaxed);
@@ -80,10 +94,18 @@ impl Flusher {
             .store(started.elapsed().as_micros() as u64, Relaxed);
     }
 
-    /// herd's own figures as `herd.*` points, through the same path as everything else.
-    fn add_own_metrics(&mut self, flush: &mut Flush, now: u64) {
+    /// herd's own figures as `herd.*` points, through the same path as everything else:
+    /// at a boundary for the bucket that just closed; at the last flush (`open`), for the
+    /// bucket still open, as the application's points of that flush are, so that no series
+    /// gets two points at one timestamp.
+    fn add_own_metrics(&mut self, flush: &mut Flush, now: u64, open: bool) {
         let interval = self.interval_ms;
-        let start = (now - now % interval).saturating_sub(interval);
+        let current = now - now % interval;
+        let start = if open {
+            current
+        } else {
+            current.saturating_sub(interval)
+        };
         let snapshot = self.telemetry.snapshot();
         self.last.resize(snapshot.len(), 0);
         for (i, (name, value, is_counter)) in snapshot.into_iter().enumerate() {

@@ -34,6 +34,59 @@ pub struct Received {
     pub truncated: usize,
     /// Bytes copied.
     pub bytes: usize,
+    /// The socket's kernel drop count as of the last datagram received (`SO_RXQ_OVFL`), when
+    /// the kernel reported it.
+    pub kernel_drops: Option<u32>,
+}
+
+/// `SO_RXQ_OVFL` (asm-generic value; the libc crate does not name it for glibc targets).
+const SO_RXQ_OVFL: libc::c_int = 40;
+/// `SO_MEMINFO` (asm-generic value), and the index of the drop count in its answer.
+const SO_MEMINFO: libc::c_int = 55;
+
+/// Room for one control message carrying a `u32` (`CMSG_SPACE(4)` is 24 on 64-bit Linux).
+type Control = [u64; 4];
+
+/// Asks the kernel to attach its drop count to every datagram received on `fd`
+/// (`SO_RXQ_OVFL`), so that datagrams lost to a full receive buffer are counted.
+pub fn enable_drop_count(fd: RawFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: a valid option value of the size given.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            SO_RXQ_OVFL,
+            (&raw const on).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The socket's drop count now (`SO_MEMINFO`): datagrams the kernel dropped for this socket,
+/// including those after the last one received, which `SO_RXQ_OVFL` reports only with the
+/// next datagram.
+pub fn socket_drops(fd: RawFd) -> io::Result<u32> {
+    let mut info = [0u32; libc::SK_MEMINFO_DROPS as usize + 1];
+    let mut len = std::mem::size_of_val(&info) as libc::socklen_t;
+    // SAFETY: `info` is writable for `len` bytes; the kernel writes at most that.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            SO_MEMINFO,
+            info.as_mut_ptr().cast(),
+            &raw mut len,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(info[libc::SK_MEMINFO_DROPS as usize])
 }
 
 /// Receives up to `min(MAX_BATCH, buf.len() / slot)` datagrams into consecutive `slot`-byte
@@ -61,6 +114,7 @@ pub fn recv_batch(
         iov_base: std::ptr::null_mut(),
         iov_len: 0,
     }; MAX_BATCH];
+    let mut control: [Control; MAX_BATCH] = [[0; 4]; MAX_BATCH];
     // SAFETY: mmsghdr is plain data; all-zero is a valid (empty) value.
     let mut msgs: [libc::mmsghdr; MAX_BATCH] = unsafe { std::mem::zeroed() };
     for i in 0..n {
@@ -70,14 +124,17 @@ pub fn recv_batch(
         };
         msgs[i].msg_hdr.msg_iov = &raw mut iovs[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = control[i].as_mut_ptr().cast();
+        msgs[i].msg_hdr.msg_controllen = std::mem::size_of::<Control>() as _;
     }
     let flags = if wait {
         libc::MSG_WAITFORONE
     } else {
         libc::MSG_DONTWAIT
     };
-    // SAFETY: every msg_iov points into `buf` at a distinct slot of `slot` bytes, all alive
-    // for the call; `n` is at most the arrays' length.
+    // SAFETY: every msg_iov points into `buf` at a distinct slot of `slot` bytes, and every
+    // msg_control at a distinct control buffer of the size given, all alive for the call; `n`
+    // is at most the arrays' length.
     let got = unsafe {
         libc::recvmmsg(
             fd,
@@ -99,8 +156,29 @@ pub fn recv_batch(
         } else {
             spans.push(((base + i * slot) as u32, m.msg_len));
         }
+        if let Some(drops) = drop_count(&m.msg_hdr) {
+            r.kernel_drops = Some(drops);
+        }
     }
     Ok(r)
+}
+
+/// The `SO_RXQ_OVFL` drop count in a received message's control data, if there is one.
+fn drop_count(hdr: &libc::msghdr) -> Option<u32> {
+    // SAFETY: `hdr` was filled by recvmmsg: its control pointer and length describe the
+    // control buffer the kernel wrote, which the CMSG_* walkers stay within.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(hdr);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == SO_RXQ_OVFL {
+                return Some(std::ptr::read_unaligned(
+                    libc::CMSG_DATA(cmsg).cast::<u32>(),
+                ));
+            }
+            cmsg = libc::CMSG_NXTHDR(hdr, cmsg);
+        }
+    }
+    None
 }
 
 /// Waits until `fd` is readable or `timeout_ms` passes. `Ok(true)` when readable.

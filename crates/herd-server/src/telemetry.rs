@@ -1,8 +1,8 @@
 //! Self-telemetry with exact accounting, names in one place.
 //!
-//! Invariants (tested): per listener, datagrams received = datagrams decoded + dropped
-//! (queue full, truncated); messages received = decoded ok + decode errors; decoded ok =
-//! aggregated + dropped (context limit).
+//! Invariants (tested): per listener, datagrams sent = datagrams received + dropped by the
+//! kernel; datagrams received = datagrams decoded + dropped (queue full, truncated); messages
+//! received = decoded ok + decode errors; decoded ok = aggregated + dropped (context limit).
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -48,6 +48,9 @@ pub struct ListenerCounters {
     pub queue_full: AtomicU64,
     /// Datagrams dropped because they were larger than the buffer.
     pub truncated: AtomicU64,
+    /// Datagrams the kernel dropped before herd could read them (a full receive buffer),
+    /// as the socket reports them (`SO_RXQ_OVFL`, `SO_MEMINFO`).
+    pub kernel_drops: AtomicU64,
     /// Socket read errors.
     pub read_errors: AtomicU64,
     /// Open stream connections.
@@ -138,6 +141,10 @@ impl Telemetry {
             dropped.push((
                 format!("{{listener=\"{}\",reason=\"truncated\"}}", l.as_str()),
                 c.truncated.load(Relaxed),
+            ));
+            dropped.push((
+                format!("{{listener=\"{}\",reason=\"kernel\"}}", l.as_str()),
+                c.kernel_drops.load(Relaxed),
             ));
         }
         family(
@@ -242,7 +249,11 @@ impl Telemetry {
         let dropped: u64 = self
             .listeners
             .iter()
-            .map(|c| c.queue_full.load(Relaxed) + c.truncated.load(Relaxed))
+            .map(|c| {
+                c.queue_full.load(Relaxed)
+                    + c.truncated.load(Relaxed)
+                    + c.kernel_drops.load(Relaxed)
+            })
             .sum::<u64>()
             + self.context_limit.load(Relaxed);
         vec![

@@ -142,6 +142,8 @@ fn overload_keeps_memory_bounded_and_the_accounting_exact() {
         "4",
         "--context-limit",
         "5000",
+        "--overload",
+        "drop",
     ]);
     let pid = d.pid();
     // As fast as the sender can go, far above what one worker takes, 20k contexts.

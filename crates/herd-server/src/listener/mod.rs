@@ -1,5 +1,7 @@
-//! Listeners: sockets in, batches of datagrams out to the workers. They never decode and
-//! never block on the workers; a full queue is a counted drop.
+//! Listeners: sockets in, batches of datagrams out to the workers. They never decode. When
+//! every worker queue is full, a UDP reader drops the batch (counted: UDP cannot push back),
+//! and the others wait for room in `block` mode, so the kernel makes their senders wait, or
+//! drop it (counted) in `drop` mode.
 
 pub mod datagram;
 pub mod stream;
@@ -9,7 +11,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::batch::{Batch, Dispatch, Pool};
-use crate::telemetry::Telemetry;
+use crate::telemetry::{Listener, Telemetry};
 
 /// What every listener thread shares.
 #[derive(Clone)]
@@ -24,6 +26,17 @@ pub struct Shared {
     pub stop: Arc<AtomicBool>,
     /// Bytes per datagram or frame.
     pub buffer_size: usize,
+    /// What a full worker queue does to the listeners that can push back.
+    pub overload: Overload,
+}
+
+/// What a listener does when every worker queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overload {
+    /// Wait for room (Unix sockets and TCP; the sender waits or gets `EAGAIN`).
+    Block,
+    /// Drop the batch and count it.
+    Drop,
 }
 
 impl Shared {
@@ -32,14 +45,21 @@ impl Shared {
         self.stop.load(Relaxed)
     }
 
-    /// Queues a batch for the workers, counting it as dropped if every queue is full.
+    /// Queues a batch for the workers. When every queue is full it waits for room (in
+    /// `block` mode, for listeners other than UDP) or counts the batch as dropped.
     pub fn deliver(&self, mut batch: Batch) {
         if batch.spans.is_empty() {
             self.pool.put(batch);
             return;
         }
         batch.received_ms = now_ms();
-        if let Err(batch) = self.dispatch.send(batch) {
+        let wait = self.overload == Overload::Block && batch.listener != Listener::Udp;
+        let sent = if wait {
+            self.dispatch.send_waiting(batch)
+        } else {
+            self.dispatch.send(batch)
+        };
+        if let Err(batch) = sent {
             self.telemetry
                 .listener(batch.listener)
                 .queue_full

@@ -1,6 +1,7 @@
 //! Stream listeners: TCP (newline-delimited messages) and Unix stream sockets (4-byte
-//! little-endian length-prefixed frames). One thread per connection; a misbehaving client
-//! loses only its own connection.
+//! little-endian length-prefixed frames, as DogStatsD clients send; or newline-delimited
+//! text, as plain statsd clients send, told apart by a connection's first four bytes). One
+//! thread per connection; a misbehaving client loses only its own connection.
 
 use std::io::{self, Read};
 use std::net::TcpListener;
@@ -117,8 +118,22 @@ fn accept_loop(
     }
 }
 
+/// Whether a stream's first bytes are text rather than a frame header. A frame header of a
+/// frame that fits the buffer has a zero in its high bytes; text has no zero byte at all.
+pub fn looks_like_text(header: &[u8]) -> bool {
+    !header.is_empty()
+        && header
+            .iter()
+            .all(|&b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
 /// Reads one connection until EOF, an error, a bad frame, or the daemon stopping.
-fn read_connection(mut conn: Box<dyn Conn>, listener: Listener, framing: Framing, shared: &Shared) {
+fn read_connection(
+    mut conn: Box<dyn Conn>,
+    listener: Listener,
+    mut framing: Framing,
+    shared: &Shared,
+) {
     let counters = shared.telemetry.listener(listener);
     let max = shared.buffer_size;
     if conn.timeout(Duration::from_millis(100)).is_err() {
@@ -156,6 +171,15 @@ fn read_connection(mut conn: Box<dyn Conn>, listener: Listener, framing: Framing
         };
         counters.bytes.fetch_add(n as u64, Relaxed);
         pending.extend_from_slice(&chunk[..n]);
+        if framing == Framing::LengthPrefixed && stream_offset == 0 {
+            // The first frame header decides: plain statsd clients send lines here.
+            if pending.len() < HEADER_LEN {
+                continue;
+            }
+            if looks_like_text(&pending[..HEADER_LEN]) {
+                framing = Framing::Newline;
+            }
+        }
         let ok = match framing {
             Framing::Newline => {
                 hand_on_lines(
@@ -266,7 +290,20 @@ fn hand_on_frames(
             Err(e) => {
                 counters.datagrams.fetch_add(1, Relaxed);
                 counters.truncated.fetch_add(1, Relaxed);
-                crate::log::warn(&format!("{} connection closed: {e}", listener.as_str()));
+                let header = &pending[used..used + HEADER_LEN];
+                let hint = if looks_like_text(header) {
+                    format!(
+                        "; its length bytes look like text ({:?}): is the client sending \
+                         newline-separated lines in the middle of a framed stream?",
+                        String::from_utf8_lossy(header)
+                    )
+                } else {
+                    String::new()
+                };
+                crate::log::warn(&format!(
+                    "{} connection closed: {e}{hint}",
+                    listener.as_str()
+                ));
                 break false;
             }
         }

@@ -50,7 +50,8 @@ pub struct Args {
     /// Bytes per datagram or frame; larger ones are counted as truncated [default: 8192].
     #[arg(long, value_name = "BYTES")]
     pub buffer_size: Option<String>,
-    /// SO_RCVBUF in bytes (0: the OS default).
+    /// Receive buffer requested for datagram sockets, in bytes (0: the OS default; the kernel
+    /// caps it at net.core.rmem_max) [default: 4194304].
     #[arg(long, value_name = "BYTES")]
     pub so_rcvbuf: Option<String>,
     /// UDP reader threads (more than 1 uses SO_REUSEPORT).
@@ -62,6 +63,10 @@ pub struct Args {
     /// Batches queued per worker before drops (counted).
     #[arg(long, value_name = "N")]
     pub queue_size: Option<String>,
+    /// When every worker queue is full: block (Unix sockets and TCP make their senders wait)
+    /// or drop (counted); UDP always drops, counted [default: block].
+    #[arg(long, value_name = "block|drop")]
+    pub overload: Option<String>,
     /// Permissions of created socket files, octal [default: 0722].
     #[arg(long, value_name = "MODE")]
     pub socket_mode: Option<String>,
@@ -105,7 +110,7 @@ pub struct Args {
 
 impl Args {
     fn flags(&self) -> BTreeMap<&'static str, String> {
-        let opts: [(&'static str, &Option<String>); 25] = [
+        let opts: [(&'static str, &Option<String>); 26] = [
             ("udp", &self.udp),
             ("uds", &self.uds),
             ("uds_stream", &self.uds_stream),
@@ -121,6 +126,7 @@ impl Args {
             ("udp_readers", &self.udp_readers),
             ("workers", &self.workers),
             ("queue_size", &self.queue_size),
+            ("overload", &self.overload),
             ("socket_mode", &self.socket_mode),
             ("histogram_aggregates", &self.histogram_aggregates),
             ("histogram_percentiles", &self.histogram_percentiles),
@@ -166,11 +172,20 @@ impl Args {
 fn listening(running: &herd_server::Running, interval_ms: u64) -> String {
     let b = &running.bound;
     let mut listening = Vec::new();
+    let rcvbuf = |granted: Option<usize>| {
+        granted.map_or(String::new(), |g| {
+            format!(" (receive buffer {} KiB)", g / 1024)
+        })
+    };
     if let Some(a) = b.udp {
-        listening.push(format!("udp://{a}"));
+        listening.push(format!("udp://{a}{}", rcvbuf(b.udp_rcvbuf)));
     }
     if let Some(p) = &b.uds {
-        listening.push(format!("unixgram://{}", p.display()));
+        listening.push(format!(
+            "unixgram://{}{}",
+            p.display(),
+            rcvbuf(b.uds_rcvbuf)
+        ));
     }
     if let Some(p) = &b.uds_stream {
         listening.push(format!("unix://{}", p.display()));
