@@ -42,15 +42,19 @@ pub enum ProjectError {
         /// The Procfile.
         path: PathBuf,
     },
-    /// A process named on the command line is not in the Procfile.
-    #[error("no process type `{name}` in {} (defined: {known})", path.display())]
+    /// A process named on the command line (or in a formation) is not in the Procfile.
+    #[error("{place}no process type `{name}` in {} (defined: {known}){}", path.display(), did_you_mean(suggestion.as_deref()))]
     UnknownProcess {
+        /// Where the name was given (`-m wrker=1: `), or empty.
+        place: String,
         /// The requested name.
         name: String,
         /// The Procfile.
         path: PathBuf,
         /// Names that exist, comma-separated.
         known: String,
+        /// The closest defined name, when one is close.
+        suggestion: Option<String>,
     },
     /// A `PORT` value is not a port number.
     #[error("{origin}: PORT `{value}` is not a port number")]
@@ -184,13 +188,14 @@ impl Project {
     ) -> Result<Vec<Instance>, ProjectError> {
         self.require_entries()?;
         for name in selected {
-            if self.procfile.get(name).is_none() {
-                return Err(ProjectError::UnknownProcess {
-                    name: name.clone(),
-                    path: self.procfile_path.clone(),
-                    known: self.procfile.names().join(", "),
-                });
-            }
+            self.require_type(name, "")?;
+        }
+        // A formation naming a type that does not exist would silently run nothing for it.
+        for name in formation.counts.keys() {
+            self.require_type(
+                name,
+                &format!("formation {name}={}: ", formation.count(name)),
+            )?;
         }
         let mut out = Vec::new();
         for (index, entry) in self.procfile.entries.iter().enumerate() {
@@ -224,6 +229,22 @@ impl Project {
         Ok(out)
     }
 
+    /// Fails unless `name` is a process type of the Procfile; `place` prefixes the message
+    /// (where the name came from) and the closest defined name is suggested.
+    pub fn require_type(&self, name: &str, place: &str) -> Result<(), ProjectError> {
+        if self.procfile.get(name).is_some() {
+            return Ok(());
+        }
+        let names = self.procfile.names();
+        Err(ProjectError::UnknownProcess {
+            place: place.to_owned(),
+            name: name.to_owned(),
+            path: self.procfile_path.clone(),
+            known: names.join(", "),
+            suggestion: closest(name, &names).map(str::to_owned),
+        })
+    }
+
     /// Paths in the project made absolute against the current directory (for exporters).
     pub fn absolute_root(&self) -> PathBuf {
         std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone())
@@ -253,6 +274,47 @@ pub fn profile_d_script(body: &str) -> String {
         "for f in .profile.d/*.sh; do if [ -r \"$f\" ]; then . \"$f\"; fi; done; unset f; \
          if [ -r .profile ]; then . ./.profile; fi; {body}"
     )
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion.map_or_else(String::new, |s| format!("; did you mean `{s}`?"))
+}
+
+/// The name in `names` closest to `name` by edit distance, if it is close: at most a third of
+/// the longer name's length, and at least one edit allowed.
+fn closest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|n| (edit_distance(name, n), *n))
+        .filter(|(d, n)| *d <= (name.chars().count().max(n.chars().count()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Edit distance over characters (insertions, deletions, substitutions and swaps of two
+/// neighbours, each counting 1: `wbe` is one edit from `web`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d: Vec<usize> = vec![0; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (d[(i - 1) * width + j] + 1)
+                    .min(d[i * width + j - 1] + 1)
+                    .min(d[(i - 1) * width + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(d[(i - 2) * width + j - 2] + 1);
+                }
+                v
+            };
+        }
+    }
+    d[a.len() * width + b.len()]
 }
 
 fn set(env: &mut Vec<(String, String)>, key: String, value: String) {
@@ -430,6 +492,44 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("b.1: port 65600 is above 65535"), "{err}");
+    }
+
+    #[test]
+    fn unknown_types_in_a_formation_are_errors_with_a_suggestion() {
+        let (_d, p) = project("web: a\nworker: b\n", &[], Options::default());
+        let p = p.unwrap();
+        let err = p
+            .instances(&[], &Formation::parse("web=1,wrker=1").unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("formation wrker=1: no process type `wrker` in ")
+                && err.ends_with("(defined: web, worker); did you mean `worker`?"),
+            "{err}"
+        );
+        let err = p
+            .instances(&[], &Formation::parse("nosuch=2").unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with("(defined: web, worker)"), "{err}");
+        assert!(p
+            .instances(&[], &Formation::parse("all=2,web=1").unwrap())
+            .is_ok());
+        let err = p
+            .instances(&["wbe".into()], &Formation::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with("did you mean `web`?"), "{err}");
+    }
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("wrker", "worker"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("wbe", "web"), 1);
+        assert_eq!(closest("clok", &["web", "clock"]), Some("clock"));
+        assert_eq!(closest("zzz", &["web", "clock"]), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ const PROCFILE: &str = "\
 web: bundle exec puma -p $PORT -C config/puma.rb
 worker: sh -c 'echo \"it'\\''s 100% $QUEUE\"' && sidekiq
 clock: exec ruby clock.rb
+release: rake db:migrate
 ";
 
 const DOTENV: &str = "\
@@ -44,6 +45,8 @@ fn render(format: Format) -> Vec<export::File> {
         location: "/etc/service".into(),
         timeout: 10,
         image: "registry.example/shop:1.2".into(),
+        port_types: vec!["web".into()],
+        build: Some("/srv/shop".into()),
     };
     export::render(format, &project, &instances, &settings)
 }
@@ -71,7 +74,8 @@ fn check(format: Format) {
     let dir = golden_dir(format);
     if std::env::var_os("HERD_BLESS").is_some() {
         let _ = std::fs::remove_dir_all(&dir);
-        export::write(&dir, &files).unwrap();
+        export::write(&dir, &files, "shop").unwrap();
+        std::fs::remove_file(dir.join(export::MANIFEST)).unwrap();
     }
     let mut expected = Vec::new();
     list(&dir, &dir, &mut expected);
@@ -109,10 +113,14 @@ fn launchd_matches_golden() {
 fn runit_matches_golden() {
     check(Format::Runit);
     let files = render(Format::Runit);
-    assert!(files
-        .iter()
-        .filter(|f| f.path.ends_with("run"))
-        .all(|f| f.executable));
+    for f in &files {
+        let want = if f.path.ends_with("run") {
+            0o755
+        } else {
+            0o600
+        };
+        assert_eq!(f.mode, want, "{}", f.path.display());
+    }
 }
 
 #[test]
@@ -133,17 +141,35 @@ fn systemd_units_start_the_command_through_bash_with_escapes() {
         names,
         [
             "shop.target",
+            "shop.env",
             "shop-web.1.service",
             "shop-web.2.service",
-            "shop-worker.1.service"
+            "shop-worker.1.service",
+            "shop-release.1.service"
         ]
     );
-    let web = &files[1].contents;
+    assert_eq!(files[1].mode, 0o600);
+    let web = &files[2].contents;
+    assert!(web.contains("WorkingDirectory=/srv/shop\n"), "{web}");
+    assert!(
+        web.contains("EnvironmentFile=/etc/service/shop.env\n"),
+        "{web}"
+    );
+    assert!(!web.contains("DATABASE_URL"), "{web}");
+    assert!(
+        web.contains("Requires=shop-release.1.service\nAfter=shop-release.1.service\n"),
+        "{web}"
+    );
+    let release = &files[5].contents;
+    assert!(
+        release.contains("Type=oneshot\n") && !release.contains("Restart="),
+        "{release}"
+    );
     assert!(web.contains("Environment=\"PORT=5000\"\n"), "{web}");
     assert!(web.contains("ExecStart=/bin/bash -lc \"exec -a \\\"shop-web.1\\\" bundle exec puma -p $$PORT -C config/puma.rb\"\n"), "{web}");
     assert!(files[0]
         .contents
-        .contains("Wants=shop-web.1.service shop-web.2.service shop-worker.1.service\n"));
+        .contains("Wants=shop-web.1.service shop-web.2.service shop-worker.1.service shop-release.1.service\n"));
 }
 
 #[test]

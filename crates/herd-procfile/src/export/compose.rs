@@ -1,16 +1,33 @@
 //! docker compose: one service per process type, `deploy.replicas` from the formation, `PORT`
-//! set to the type's base port (each container has its own network, so replicas share it)
-//! and published on a fixed host port for a single replica, an ephemeral one otherwise.
-//! `$` is doubled because compose interpolates variables in the file.
+//! set to the type's base port (each container has its own network, so replicas share it).
+//!
+//! Only the types that listen (`web`, or those named in `--port-types`) publish their port: on
+//! a fixed host port for a single replica, an ephemeral one otherwise. The env files'
+//! variables go to `APP.env` (mode 0600), named by `env_file:`, instead of the compose file.
+//! When the app root holds a `Dockerfile` every service gets `build:` with it as the context
+//! (and `image:` as the tag to build). A `release` type runs once (`restart: "no"`) and the
+//! others `depends_on` its successful completion. `$` is doubled because compose interpolates
+//! variables in the file.
 
 use std::fmt::Write as _;
 
-use super::quote::yaml;
-use super::{exec_script, File, Kind, Settings};
+use super::quote::{compose_env_file, yaml};
+use super::{exec_script, shared_env, File, Kind, Settings, RELEASE};
 use crate::project::Project;
 
-pub(super) fn render(_project: &Project, kinds: &[Kind<'_>], s: &Settings) -> Vec<File> {
+pub(super) fn render(project: &Project, kinds: &[Kind<'_>], s: &Settings) -> Vec<File> {
     let esc = |v: &str| yaml(&v.replace('$', "$$"));
+    let mut files = Vec::new();
+    let shared = shared_env(project);
+    let env_file = format!("{}.env", s.app);
+    if !shared.is_empty() {
+        let mut text = String::new();
+        for (k, v) in &shared {
+            let _ = writeln!(text, "{k}={}", compose_env_file(v));
+        }
+        files.push(File::secret(&env_file, text));
+    }
+    let release = kinds.iter().any(|k| k.name == RELEASE);
     let mut t = String::new();
     let _ = writeln!(
         t,
@@ -22,26 +39,44 @@ pub(super) fn render(_project: &Project, kinds: &[Kind<'_>], s: &Settings) -> Ve
         let first = k.instances[0];
         let _ = writeln!(t, "  {}:", yaml(k.name));
         let _ = writeln!(t, "    image: {}", esc(&s.image));
+        if let Some(context) = &s.build {
+            let _ = writeln!(t, "    build:");
+            let _ = writeln!(t, "      context: {}", esc(&context.display().to_string()));
+        }
         let _ = writeln!(
             t,
             "    command: [\"/bin/sh\", \"-c\", {}]",
             esc(&exec_script(k.command))
         );
-        let _ = writeln!(t, "    environment:");
-        for (key, value) in &first.env {
-            let value = if key == "PS" { k.name } else { value.as_str() };
-            let _ = writeln!(t, "      {}: {}", yaml(key), esc(value));
+        if !shared.is_empty() {
+            let _ = writeln!(t, "    env_file:");
+            let _ = writeln!(t, "      - {}", yaml(&env_file));
         }
-        let _ = writeln!(t, "    ports:");
-        if k.instances.len() == 1 {
-            let _ = writeln!(t, "      - \"{0}:{0}\"", first.port);
-        } else {
-            let _ = writeln!(t, "      - \"{}\"", first.port);
+        let _ = writeln!(t, "    environment:");
+        let _ = writeln!(t, "      \"PORT\": \"{}\"", first.port);
+        let _ = writeln!(t, "      \"PS\": {}", esc(k.name));
+        if s.listens(k.name) {
+            let _ = writeln!(t, "    ports:");
+            if k.instances.len() == 1 {
+                let _ = writeln!(t, "      - \"{0}:{0}\"", first.port);
+            } else {
+                let _ = writeln!(t, "      - \"{}\"", first.port);
+            }
+        }
+        if release && k.name != RELEASE {
+            let _ = writeln!(t, "    depends_on:");
+            let _ = writeln!(t, "      {}:", yaml(RELEASE));
+            let _ = writeln!(t, "        condition: service_completed_successfully");
         }
         let _ = writeln!(t, "    deploy:");
         let _ = writeln!(t, "      replicas: {}", k.instances.len());
-        let _ = writeln!(t, "    restart: unless-stopped");
+        if k.name == RELEASE {
+            let _ = writeln!(t, "    restart: \"no\"");
+        } else {
+            let _ = writeln!(t, "    restart: unless-stopped");
+        }
         let _ = writeln!(t, "    stop_grace_period: {}s", s.timeout);
     }
-    vec![File::new("docker-compose.yml", t)]
+    files.insert(0, File::new("docker-compose.yml", t));
+    files
 }

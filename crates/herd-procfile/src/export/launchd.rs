@@ -2,11 +2,15 @@
 //! `ProgramArguments`, `KeepAlive`, `RunAtLoad`, log paths, `UserName`, `WorkingDirectory`), plus
 //! `ExitTimeOut` for the stop timeout. The command runs under `/bin/sh -c` rather than being
 //! split on spaces, so quoted arguments keep their meaning.
+//!
+//! launchd has no environment file, so when the env files set anything the plists are written
+//! with mode 0600. A `release` type runs once at load (`KeepAlive` false); launchd has no
+//! ordering between jobs.
 
 use std::fmt::Write as _;
 
 use super::quote::xml;
-use super::{dashed, exec_script, raw_command, File, Settings};
+use super::{dashed, exec_script, raw_command, File, Settings, RELEASE};
 use crate::project::{Instance, Project};
 
 pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) -> Vec<File> {
@@ -43,7 +47,12 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
             let _ = writeln!(t, "        <string>{}</string>", xml(&arg));
         }
         let _ = writeln!(t, "    </array>");
-        let _ = writeln!(t, "    <key>KeepAlive</key>\n    <true/>");
+        let keep_alive = if inst.kind == RELEASE {
+            "false"
+        } else {
+            "true"
+        };
+        let _ = writeln!(t, "    <key>KeepAlive</key>\n    <{keep_alive}/>");
         let _ = writeln!(t, "    <key>RunAtLoad</key>\n    <true/>");
         let _ = writeln!(
             t,
@@ -72,7 +81,12 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
         );
         let _ = writeln!(t, "</dict>");
         let _ = writeln!(t, "</plist>");
-        files.push(File::new(format!("{label}.plist"), t));
+        let path = format!("{label}.plist");
+        files.push(if project.env.is_empty() {
+            File::new(path, t)
+        } else {
+            File::secret(path, t)
+        });
     }
     files
 }

@@ -13,9 +13,12 @@ mod quote;
 mod runit;
 mod supervisord;
 mod systemd;
+mod write;
+
+pub use write::{write, WriteError, Written, MANIFEST};
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::command_line::CommandLine;
 use crate::project::{Instance, Project};
@@ -92,7 +95,23 @@ pub struct Settings {
     pub timeout: u64,
     /// Container image for compose and Kubernetes. Defaults to `APP:latest`.
     pub image: String,
+    /// Process types that listen on `PORT` and get a published port in compose and a
+    /// `containerPort` in Kubernetes (foreman's convention: `web`).
+    pub port_types: Vec<String>,
+    /// The compose build context: the app root when it holds a `Dockerfile`.
+    pub build: Option<PathBuf>,
 }
+
+impl Settings {
+    /// Whether process type `kind` listens on its `PORT`.
+    pub fn listens(&self, kind: &str) -> bool {
+        self.port_types.iter().any(|t| t == kind)
+    }
+}
+
+/// The process type that Heroku runs once per deploy (`release: rake db:migrate`): exported as
+/// a one-off that the other types start after, never as a service that restarts.
+pub const RELEASE: &str = "release";
 
 /// One file to write, relative to the export directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,8 +120,8 @@ pub struct File {
     pub path: PathBuf,
     /// Contents.
     pub contents: String,
-    /// Whether to mark it executable (runit scripts).
-    pub executable: bool,
+    /// Permission bits: 0o644, 0o755 for scripts, 0o600 for files holding `.env` values.
+    pub mode: u32,
 }
 
 impl File {
@@ -110,7 +129,22 @@ impl File {
         Self {
             path: path.into(),
             contents,
-            executable: false,
+            mode: 0o644,
+        }
+    }
+
+    fn script(path: impl Into<PathBuf>, contents: String) -> Self {
+        Self {
+            mode: 0o755,
+            ..Self::new(path, contents)
+        }
+    }
+
+    /// A file holding secrets from the env files: readable by its owner only.
+    fn secret(path: impl Into<PathBuf>, contents: String) -> Self {
+        Self {
+            mode: 0o600,
+            ..Self::new(path, contents)
         }
     }
 }
@@ -140,22 +174,6 @@ pub fn render(
     }
 }
 
-/// Writes `files` under `dir`, creating directories as needed.
-pub fn write(dir: &Path, files: &[File]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    for f in files {
-        let path = dir.join(&f.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, &f.contents)?;
-        if f.executable {
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-        }
-    }
-    Ok(())
-}
-
 fn kinds<'a>(project: &'a Project, instances: &'a [Instance]) -> Vec<Kind<'a>> {
     let mut out: Vec<Kind<'a>> = Vec::new();
     for inst in instances {
@@ -177,6 +195,22 @@ fn raw_command<'a>(project: &'a Project, inst: &'a Instance) -> &'a str {
         .procfile
         .get(&inst.kind)
         .map_or(inst.command.as_str(), |e| e.command.as_str())
+}
+
+/// The env files' variables, without the per-instance `PORT` and `PS` (which the managers set
+/// next to them, and which must win).
+fn shared_env(project: &Project) -> Vec<(&str, &str)> {
+    project
+        .env
+        .iter()
+        .filter(|(k, _)| k != "PORT" && k != "PS")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// `PORT` and `PS` of one instance.
+fn own_env(inst: &Instance) -> [(&'static str, String); 2] {
+    [("PORT", inst.port.to_string()), ("PS", inst.name.clone())]
 }
 
 /// `web.1` → `web-1` (names where dots are awkward).

@@ -66,6 +66,53 @@ pub fn systemd_env(s: &str) -> String {
     systemd(s).replace("$$", "$")
 }
 
+/// A path in a systemd unit (`WorkingDirectory=`, `EnvironmentFile=`): written bare, because
+/// systemd takes the rest of the line as the path (quotes would become part of it), with `%`
+/// doubled so that it is not read as a specifier.
+pub fn systemd_path(s: &str) -> String {
+    s.replace('%', "%%")
+}
+
+/// A value in a systemd `EnvironmentFile=`: single quotes (literal) when it has no `'`,
+/// otherwise double quotes with `\`, `"`, `$` and `` ` `` escaped.
+pub fn systemd_env_file(s: &str) -> String {
+    if !s.contains('\'') {
+        return format!("'{s}'");
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// A value in a docker compose `env_file:` (compose's dotenv dialect): single quotes (literal)
+/// when it holds no `'` and no line break, otherwise double quotes with `\`, `"` and `$`
+/// escaped and line breaks as `\n`.
+pub fn compose_env_file(s: &str) -> String {
+    if !s.contains(['\'', '\n', '\r']) {
+        return format!("'{s}'");
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' | '"' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A supervisord (Python `ConfigParser`) value: `%` doubled.
 pub fn ini(s: &str) -> String {
     s.replace('%', "%%")

@@ -1,8 +1,14 @@
 //! runit: one service directory `APP-web-1/` per instance with `run`, `log/run` (svlogd) and
 //! an `env/` directory read by `chpst -e`, as foreman writes them.
+//!
+//! Each `env/KEY` file is mode 0600 and holds the value as `chpst -e` reads it: the first
+//! line, with line breaks inside the value written as NUL bytes (which chpst turns back into
+//! line breaks) and a final newline, so that an empty value sets the variable to "" instead of
+//! removing it. A `release` type's `run` starts with `sv once .`, so runsv runs it once and
+//! does not restart it; runit has no ordering between services.
 
 use super::quote::shell;
-use super::{dashed, exec_script, raw_command, File, Settings};
+use super::{dashed, exec_script, raw_command, File, Settings, RELEASE};
 use crate::project::{Instance, Project};
 
 pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) -> Vec<File> {
@@ -10,8 +16,14 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
     for inst in instances {
         let dir = format!("{}-{}", s.app, dashed(&inst.name));
         let env_dir = s.location.join(&dir).join("env").display().to_string();
+        let once = if inst.kind == RELEASE {
+            // Run once: runsv will not start it again when it exits.
+            "sv once .\n"
+        } else {
+            ""
+        };
         let run = format!(
-            "#!/bin/sh\ncd {}\nexec 2>&1\nexec chpst -u {} -e {} /bin/sh -c {}\n",
+            "#!/bin/sh\n{once}cd {}\nexec 2>&1\nexec chpst -u {} -e {} /bin/sh -c {}\n",
             shell(&s.root.display().to_string()),
             shell(&s.user),
             shell(&env_dir),
@@ -24,18 +36,11 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
             shell(&s.user),
             shell(&s.user)
         );
-        files.push(File {
-            path: format!("{dir}/run").into(),
-            contents: run,
-            executable: true,
-        });
-        files.push(File {
-            path: format!("{dir}/log/run").into(),
-            contents: log_run,
-            executable: true,
-        });
+        files.push(File::script(format!("{dir}/run"), run));
+        files.push(File::script(format!("{dir}/log/run"), log_run));
         for (k, v) in &inst.env {
-            files.push(File::new(format!("{dir}/env/{k}"), v.clone()));
+            let value = format!("{}\n", v.replace('\n', "\0"));
+            files.push(File::secret(format!("{dir}/env/{k}"), value));
         }
     }
     files

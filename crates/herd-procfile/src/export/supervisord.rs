@@ -1,24 +1,42 @@
 //! supervisord: one `APP.conf` with a `[program:APP-web-1]` per instance and a `[group:APP]`.
 //! Unlike foreman's template, the programs stop as a group (`stopasgroup`, `killasgroup`) so
 //! that a shell's children are not left behind.
+//!
+//! supervisord has no environment file, and its `environment=` cannot hold a value with both
+//! kinds of quote (it splits with a non-POSIX `shlex` and strips quotes from both ends). So the
+//! env files' variables go to `APP.env` (mode 0600) in shell syntax, which the command sources
+//! with `set -a` before running the Procfile command; `environment=` sets only `PORT` and `PS`.
+//! A `release` type runs once (`autorestart=false`, `startsecs=0`) and is
+//! started first (`priority=1`); supervisord cannot make the others wait for it to finish.
 
 use std::fmt::Write as _;
 
 use super::quote;
-use super::{dashed, exec_script, raw_command, File, Settings};
+use super::{dashed, exec_script, raw_command, shared_env, File, Settings, RELEASE};
 use crate::project::{Instance, Project};
 
 pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) -> Vec<File> {
+    let mut files = Vec::new();
+    let shared = shared_env(project);
+    let env_file = format!("{}.env", s.app);
+    let source = if shared.is_empty() {
+        String::new()
+    } else {
+        let mut text = String::new();
+        for (k, v) in &shared {
+            let _ = writeln!(text, "{k}={}", quote::shell(v));
+        }
+        files.push(File::secret(&env_file, text));
+        let path = s.location.join(&env_file).display().to_string();
+        format!("set -a; . {}; set +a; ", quote::shell(&path))
+    };
     let mut text = String::new();
     let mut names = Vec::new();
     for inst in instances {
         let program = format!("{}-{}", s.app, dashed(&inst.name));
-        let script = exec_script(raw_command(project, inst));
-        let env: Vec<String> = inst
-            .env
-            .iter()
-            .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
-            .collect();
+        let script = format!("{source}{}", exec_script(raw_command(project, inst)));
+        // `PORT` is digits and `PS` is `type.N` with the type's `[A-Za-z0-9_-]`: no quotes.
+        let env = format!("PORT=\"{}\",PS=\"{}\"", inst.port, inst.name);
         let _ = writeln!(text, "[program:{program}]");
         let _ = writeln!(
             text,
@@ -26,7 +44,13 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
             quote::ini(&quote::shell(&script))
         );
         let _ = writeln!(text, "autostart=true");
-        let _ = writeln!(text, "autorestart=true");
+        if inst.kind == RELEASE {
+            let _ = writeln!(text, "autorestart=false");
+            let _ = writeln!(text, "startsecs=0");
+            let _ = writeln!(text, "priority=1");
+        } else {
+            let _ = writeln!(text, "autorestart=true");
+        }
         let _ = writeln!(text, "stopsignal=TERM");
         let _ = writeln!(text, "stopwaitsecs={}", s.timeout);
         let _ = writeln!(text, "stopasgroup=true");
@@ -48,11 +72,12 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
             "directory={}",
             quote::ini(&s.root.display().to_string())
         );
-        let _ = writeln!(text, "environment={}", quote::ini(&env.join(",")));
+        let _ = writeln!(text, "environment={env}");
         let _ = writeln!(text);
         names.push(program);
     }
     let _ = writeln!(text, "[group:{}]", s.app);
     let _ = writeln!(text, "programs={}", names.join(","));
-    vec![File::new(format!("{}.conf", s.app), text)]
+    files.insert(0, File::new(format!("{}.conf", s.app), text));
+    files
 }

@@ -38,6 +38,10 @@ pub struct Args {
     /// Container image (compose, kubernetes). Defaults to APP:latest.
     #[arg(long)]
     pub image: Option<String>,
+    /// Process types that listen on $PORT and get a published port (compose) or a
+    /// containerPort (kubernetes), comma-separated [default: web].
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub port_types: Option<Vec<String>>,
 }
 
 /// Runs `herd export`.
@@ -53,6 +57,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let defaults = load_defaults()?;
     let project = args.project.load(&defaults, false)?;
     let instances = project.instances(&[], &formation(args.formation.as_deref(), &defaults)?)?;
+    if let Some(types) = &args.port_types {
+        for t in types {
+            project.require_type(t, &format!("--port-types {t}: "))?;
+        }
+    }
+    let port_types = args
+        .port_types
+        .clone()
+        .unwrap_or_else(|| vec!["web".to_owned()]);
     let root = project.absolute_root();
     let app = args.app.clone().unwrap_or_else(|| {
         root.file_name()
@@ -64,22 +77,27 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .log
             .clone()
             .unwrap_or_else(|| PathBuf::from("/var/log").join(&app)),
-        root,
         location: std::path::absolute(&args.dir).unwrap_or_else(|_| args.dir.clone()),
         timeout: args.timeout,
         image: args
             .image
             .clone()
             .unwrap_or_else(|| format!("{app}:latest")),
+        port_types,
+        build: root.join("Dockerfile").is_file().then(|| root.clone()),
+        root,
         app,
     };
     let files = export::render(format, &project, &instances, &settings);
-    export::write(&args.dir, &files)
+    let done = export::write(&args.dir, &files, &settings.app)
         .with_context(|| format!("writing the {format} export to {}", args.dir.display()))?;
-    for f in &files {
+    for f in &done.written {
+        println!("[herd export] writing: {}", args.dir.join(f).display());
+    }
+    for f in &done.removed {
         println!(
-            "[herd export] writing: {}",
-            args.dir.join(&f.path).display()
+            "[herd export] removing: {} (not in this export)",
+            args.dir.join(f).display()
         );
     }
     Ok(ExitCode::SUCCESS)
