@@ -22,7 +22,7 @@ pub enum ErrorKind {
     NonFiniteValue(String),
     /// A type other than c, g, ms, h, s, d.
     UnknownType(String),
-    /// A `@rate` that is not a number in (0, 1].
+    /// A `@rate` that is not a number in [0, 1].
     InvalidSampleRate(String),
     /// A `T` timestamp that is not a positive whole number of seconds.
     InvalidTimestamp(String),
@@ -49,7 +49,7 @@ pub enum ErrorKind {
     },
     /// An event whose `_e{title_len,text_len}:` header is malformed.
     EventHeader,
-    /// An event whose title or text is not as long as its header says.
+    /// An event whose header lengths run past the end of the message, or cut a UTF-8 character.
     EventLength {
         /// Title length from the header, in bytes.
         title: usize,
@@ -88,7 +88,7 @@ impl fmt::Display for ErrorKind {
             Self::InvalidSampleRate(r) => {
                 write!(
                     f,
-                    "sample rate `@{r}` is not a number greater than 0 and at most 1"
+                    "sample rate `@{r}` is not a number from 0 to 1"
                 )
             }
             Self::InvalidTimestamp(t) => {
@@ -115,7 +115,7 @@ impl fmt::Display for ErrorKind {
             }
             Self::EventLength { title, text } => write!(
                 f,
-                "event title and text are not {title} and {text} bytes long as the header says"
+                "event header lengths (title {title}, text {text} bytes) run past the end of the message or cut a UTF-8 character"
             ),
             Self::EmptyEventTitle => f.write_str("event title is empty"),
             Self::MissingCheckName => f.write_str("service check has no name"),

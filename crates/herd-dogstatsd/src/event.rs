@@ -88,6 +88,13 @@ impl Event<'_> {
 }
 
 /// Parses an event line (it starts with `_e{`).
+///
+/// The lengths are read as the Datadog Agent reads them (`parse_events.go`, `parseEvent`): the
+/// title is the first `title_len` bytes after the header, one byte is skipped (the `|` between
+/// title and text, which is not checked), and the text is the next `text_len` bytes. Lengths
+/// that run past the end of the line are an error; shorter ones are not: whatever follows the
+/// text is read as optional fields, up to the next `|` for the first. Unlike the Agent, a cut
+/// inside a UTF-8 character is an error (a title or text must be text).
 pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a>, Bad> {
     let header_err = || (0, ErrorKind::EventHeader);
     let close = s.find('}').ok_or_else(header_err)?;
@@ -97,31 +104,28 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
     if s.as_bytes().get(close + 1) != Some(&b':') {
         return Err(header_err());
     }
-    let length_err = (
-        close + 2,
-        ErrorKind::EventLength {
-            title: title_len,
-            text: text_len,
-        },
-    );
     let title_start = close + 2;
-    let title_end = title_start
-        .checked_add(title_len)
-        .ok_or_else(|| length_err.clone())?;
-    let text_start = title_end + 1;
-    let text_end = text_start
-        .checked_add(text_len)
-        .ok_or_else(|| length_err.clone())?;
-    let fits = text_end <= s.len()
-        && s.as_bytes()[title_end] == b'|'
-        && (text_end == s.len() || s.as_bytes()[text_end] == b'|')
-        && s.is_char_boundary(title_end)
-        && s.is_char_boundary(text_end);
-    if !fits {
-        return Err(length_err);
-    }
     if title_len == 0 {
         return Err((title_start, ErrorKind::EmptyEventTitle));
+    }
+    let length_err = || {
+        (
+            title_start,
+            ErrorKind::EventLength {
+                title: title_len,
+                text: text_len,
+            },
+        )
+    };
+    let title_end = title_start.checked_add(title_len).ok_or_else(length_err)?;
+    let text_start = title_end.checked_add(1).ok_or_else(length_err)?;
+    let text_end = text_start.checked_add(text_len).ok_or_else(length_err)?;
+    let fits = text_end <= s.len()
+        && s.is_char_boundary(title_end)
+        && s.is_char_boundary(text_start)
+        && s.is_char_boundary(text_end);
+    if !fits {
+        return Err(length_err());
     }
     let mut event = Event {
         title: EscapedText::from_wire(&s[title_start..title_end]),
@@ -131,8 +135,8 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
     if text_end == s.len() {
         return Ok(crate::Message::Event(event));
     }
-    for (off, field) in crate::split::split(&s[text_end + 1..], b'|') {
-        let at = text_end + 1 + off;
+    for (off, field) in crate::split::split(&s[text_end..], b'|') {
+        let at = text_end + off;
         // A malformed optional field is skipped, not fatal, as the Agent does.
         if let Some(d) = field.strip_prefix("d:") {
             event.timestamp = d.parse().ok().or(event.timestamp);

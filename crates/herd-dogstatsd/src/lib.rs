@@ -61,7 +61,7 @@ pub use event::{AlertType, Event, Priority};
 pub use limits::{Limits, Overflow, Truncation};
 pub use message::{decode, Message, Messages};
 pub use metric::{EtsyMulti, Metric, MetricType, Values};
-pub use origin::{Cardinality, ContainerRef, Origin};
+pub use origin::{Cardinality, ContainerRef, LocalData, Origin};
 pub use service_check::{ServiceCheck, Status};
 pub use tags::{TagIter, Tags};
 pub use text::EscapedText;

@@ -136,7 +136,7 @@ pub struct Metric<'a> {
     /// The first value was written with an explicit `+` or `-`: for a gauge, Etsy statsd
     /// reads that as a delta to the current value (DogStatsD as an absolute value).
     pub explicit_sign: bool,
-    /// `@rate` as sent; [`Metric::rate`] gives the effective rate.
+    /// `@rate` as sent: in (0, 1], or 0; [`Metric::rate`] gives the effective rate.
     pub sample_rate: Option<f64>,
     /// The tags.
     pub tags: Tags<'a>,
@@ -164,9 +164,18 @@ impl<'a> Metric<'a> {
         }
     }
 
-    /// The sample rate, 1 when none was sent.
+    /// The sample rate to weigh samples by: 1 when none was sent, and 1 for `@0`.
+    ///
+    /// The Datadog Agent accepts `@0` and counts a histogram, timer or distribution sample
+    /// sent with it once, as unsampled (`pkg/metrics/histogram.go`, `addSample`; the sketch's
+    /// `Agent.Insert`); for a count it multiplies the value by `1 / 0`, an infinity
+    /// (`pkg/metrics/counter.go`). herd reads `@0` as unsampled for every type.
+    #[inline]
     pub fn rate(&self) -> f64 {
-        self.sample_rate.unwrap_or(1.0)
+        match self.sample_rate {
+            Some(r) if r > 0.0 => r,
+            _ => 1.0,
+        }
     }
 }
 

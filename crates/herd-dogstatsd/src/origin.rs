@@ -40,7 +40,9 @@ impl Cardinality {
 /// Where a message came from, as the client says (all optional).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Origin<'a> {
-    /// `|c:` container reference: `ci-<id>`, `in-<cgroup inode>` or a bare id, comma-joined.
+    /// `|c:` local data, raw: `ci-<container id>`, `in-<cgroup inode>`, both comma-joined in
+    /// either order, or alone a bare container id (or `cid-<id>`). [`Origin::local_data`] and
+    /// [`Origin::containers`] read it as the Agent does.
     pub container_id: Option<&'a str>,
     /// `|e:` external data (`it-<bool>,cn-<name>,pu-<pod uid>`), kept raw.
     pub external_data: Option<&'a str>,
@@ -51,28 +53,64 @@ pub struct Origin<'a> {
 /// One entry of a `c:` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerRef<'a> {
-    /// A container id (`ci-<id>`, or the deprecated bare form).
+    /// A container id (`ci-<id>`, or alone the deprecated bare form or `cid-<id>`).
     ContainerId(&'a str),
-    /// A cgroup inode (`in-<inode>`).
+    /// A cgroup inode (`in-<inode>`): decimal digits that fit a `u64`.
     CgroupInode(&'a str),
 }
 
+/// The `c:` field as the Datadog Agent reads it (`origindetection.ParseLocalData`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LocalData<'a> {
+    /// The container id, if one was given.
+    pub container_id: Option<&'a str>,
+    /// The cgroup (v2) inode, if one was given and is a number.
+    pub cgroup_inode: Option<u64>,
+}
+
 impl<'a> Origin<'a> {
-    /// The entries of the `c:` field.
+    /// The entries of the `c:` field, in order, as the Agent reads them:
+    ///
+    /// - alone, `ci-<id>` and `cid-<id>` (the old APM form) are a container id, `in-<n>` a
+    ///   cgroup inode, and anything else is a bare container id (the old DogStatsD form);
+    /// - in a comma-separated list, only `ci-` and `in-` entries count; other entries (bare ids
+    ///   included) are ignored;
+    /// - an `in-` entry that is not a decimal number fitting a `u64` is ignored (the Agent
+    ///   logs it), and so is an empty container id.
     pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'a>> {
-        self.container_id
-            .unwrap_or("")
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                if let Some(id) = s.strip_prefix("ci-") {
-                    ContainerRef::ContainerId(id)
-                } else if let Some(inode) = s.strip_prefix("in-") {
-                    ContainerRef::CgroupInode(inode)
-                } else {
-                    ContainerRef::ContainerId(s)
-                }
-            })
+        let raw = self.container_id.unwrap_or("");
+        let list = raw.contains(',');
+        raw.split(',').filter_map(move |s| {
+            let id = if let Some(id) = s.strip_prefix("ci-") {
+                id
+            } else if let Some(inode) = s.strip_prefix("in-") {
+                return inode
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|_| inode.bytes().all(|b| b.is_ascii_digit()))
+                    .map(|_| ContainerRef::CgroupInode(inode));
+            } else if list {
+                return None;
+            } else if let Some(id) = s.strip_prefix("cid-") {
+                id
+            } else {
+                s
+            };
+            Some(ContainerRef::ContainerId(id)).filter(|_| !id.is_empty())
+        })
+    }
+
+    /// The container id and cgroup inode of the `c:` field, as the Agent reads them: see
+    /// [`Origin::containers`]; when an entry kind repeats, the last one wins.
+    pub fn local_data(&self) -> LocalData<'a> {
+        let mut data = LocalData::default();
+        for entry in self.containers() {
+            match entry {
+                ContainerRef::ContainerId(id) => data.container_id = Some(id),
+                ContainerRef::CgroupInode(inode) => data.cgroup_inode = inode.parse().ok(),
+            }
+        }
+        data
     }
 
     /// Reads `field` if it is an origin field. `Ok(false)` when it is some other field.

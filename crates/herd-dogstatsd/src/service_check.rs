@@ -1,4 +1,8 @@
 //! Service checks: `_sc|<name>|<status>[|d:…][|h:…][|#…][|m:<message>]`.
+//!
+//! Fields after the status are split on every `|`, the `m:` message included, as the Datadog
+//! Agent reads them (`parse_service_checks.go`): the message ends at the next `|`, and fields
+//! after it (`|#tags`, `|c:…`) are read like any other.
 
 use crate::error::Bad;
 use crate::metric::check_name;
@@ -52,7 +56,8 @@ pub struct ServiceCheck<'a> {
     pub hostname: Option<&'a str>,
     /// The tags.
     pub tags: Tags<'a>,
-    /// `m:` message, in wire form; always the last field (it may contain `|`).
+    /// `m:` message, in wire form. It ends at the next `|` (a message cannot hold one), as the
+    /// Agent reads it; the encoder writes it last, as the protocol documentation asks.
     pub message: Option<EscapedText<'a>>,
     /// Origin fields.
     pub origin: Origin<'a>,
@@ -103,14 +108,9 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
     };
     let mut check = ServiceCheck::new(name, status);
     check.truncation.name = name_cut;
-    let mut at = s.len() - fields.len();
-    let mut remaining = fields;
-    while !remaining.is_empty() {
-        if let Some(m) = remaining.strip_prefix("m:") {
-            check.message = Some(EscapedText::from_wire(m));
-            break;
-        }
-        let (field, next) = remaining.split_once('|').unwrap_or((remaining, ""));
+    let fields_at = s.len() - fields.len();
+    for (off, field) in crate::split::split(fields, b'|') {
+        let at = fields_at + off;
         // A malformed optional field is skipped, not fatal, as the Agent does.
         if let Some(d) = field.strip_prefix("d:") {
             check.timestamp = d.parse().ok().or(check.timestamp);
@@ -121,11 +121,11 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
             check.tags = tags;
             check.truncation.tag_count = count_cut;
             check.truncation.tag_len = len_cut;
+        } else if let Some(m) = field.strip_prefix("m:") {
+            check.message = Some(EscapedText::from_wire(m));
         } else {
             let _ = check.origin.take(field);
         }
-        at += field.len() + 1;
-        remaining = next;
     }
     Ok(crate::Message::ServiceCheck(check))
 }

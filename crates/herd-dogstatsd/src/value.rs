@@ -73,14 +73,16 @@ pub(crate) fn parse_simple(b: &[u8]) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-/// Parses a sample rate: finite, greater than 0, at most 1.
+/// Parses a sample rate: finite, greater than 0, at most 1; or 0, which the Datadog Agent
+/// accepts and reads as unsampled for histograms, timers and distributions (see
+/// [`crate::Metric::rate`]).
 #[inline]
 pub(crate) fn parse_rate(s: &str) -> Result<f64, ErrorKind> {
     if let Some(r) = simple_rate(s) {
         return Ok(r);
     }
     match s.parse::<f64>() {
-        Ok(r) if valid_rate(r) => Ok(r),
+        Ok(r) if valid_rate(r) || r == 0.0 => Ok(r),
         _ => Err(ErrorKind::InvalidSampleRate(s.to_owned())),
     }
 }
@@ -173,10 +175,13 @@ mod tests {
     }
 
     #[test]
-    fn rates_must_be_in_the_unit_interval() {
+    fn rates_must_be_in_the_unit_interval_or_zero() {
         assert_eq!(parse_rate("0.5"), Ok(0.5));
         assert_eq!(parse_rate("1"), Ok(1.0));
-        for bad in ["0", "-0.1", "1.5", "x", "NaN", ""] {
+        // `@0` is kept as sent (the Agent accepts it); `Metric::rate` reads it as 1.
+        assert_eq!(parse_rate("0"), Ok(0.0));
+        assert_eq!(parse_rate("0.0"), Ok(0.0));
+        for bad in ["-0.1", "1.5", "x", "NaN", "inf", ""] {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
     }

@@ -1,8 +1,8 @@
 //! Property tests: encode/decode round trips, no panics on any bytes, bad lines never hide good ones.
 
 use herd_dogstatsd::{
-    decode, AlertType, Cardinality, EscapedText, Event, Limits, Message, Metric, MetricType,
-    Origin, Priority, ServiceCheck, Status, Tags, Values,
+    decode, AlertType, Cardinality, ErrorKind, EscapedText, Event, Limits, Message, Metric,
+    MetricType, Origin, Priority, ServiceCheck, Status, Tags, Values,
 };
 use proptest::prelude::*;
 
@@ -159,7 +159,8 @@ fn metric() -> impl Strategy<Value = Owned> {
         prop::collection::vec(finite(), 1..5),
         "[a-zA-Z0-9:._@-]{1,20}",
         any::<bool>(),
-        prop::option::of((1u32..=1000).prop_map(|n| f64::from(n) / 1000.0)),
+        // `@0` included: the Agent accepts it, and it must read back as sent.
+        prop::option::of((0u32..=1000).prop_map(|n| f64::from(n) / 1000.0)),
         tags(),
         prop::option::of(1u64..4_000_000_000),
         (
@@ -229,7 +230,8 @@ fn check() -> impl Strategy<Value = Owned> {
         prop::option::of(any::<i64>()),
         prop::option::of(field()),
         tags(),
-        prop::option::of("[^\r\n]{0,40}"),
+        // A message ends at the next `|`, as the Agent reads it: none can hold one.
+        prop::option::of("[^\r\n|]{0,40}"),
     )
         .prop_map(
             |(name, status, timestamp, hostname, tags, message)| Owned::Check {
@@ -328,6 +330,47 @@ proptest! {
                 (Err(_), Err(e)) => prop_assert_eq!(e.message, i + 1),
                 _ => prop_assert!(false, "line {} mismatched: {:?} vs {:?}", i + 1, line, result),
             }
+        }
+    }
+
+    /// The Agent's `parseEvent` (DataDog/datadog-agent, comp/dogstatsd/server/impl/
+    /// parse_events.go) as a model: title = the first `a` bytes, one byte skipped, text = the
+    /// next `b`; an error only when that runs past the end.
+    #[test]
+    fn property_test_event_lengths_cut_as_the_agent_cuts(
+        rest in "[ -~]{1,40}",
+        a in 1usize..45,
+        b in 0usize..45,
+    ) {
+        let line = format!("_e{{{a},{b}}}:{rest}");
+        let got = decode(line.as_bytes(), unbounded()).next().expect("one message");
+        if a + 1 + b <= rest.len() {
+            match got {
+                Ok(Message::Event(e)) => {
+                    prop_assert_eq!(e.title.as_wire(), &rest[..a]);
+                    prop_assert_eq!(e.text.as_wire(), &rest[a + 1..a + 1 + b]);
+                }
+                other => prop_assert!(false, "{line}: {other:?}"),
+            }
+        } else {
+            let kind = got.map(|_| ()).map_err(|e| e.kind);
+            prop_assert_eq!(kind, Err(ErrorKind::EventLength { title: a, text: b }), "{}", line);
+        }
+    }
+
+    /// The Agent's `parseServiceCheck` (parse_service_checks.go) as a model: the `m:` message
+    /// is the field up to the next `|`, whatever follows.
+    #[test]
+    fn property_test_check_message_ends_at_the_next_pipe(
+        message in "[^\r\n|]{0,30}",
+        after in "[a-ln-z0-9:#,|]{0,20}",
+    ) {
+        let line = format!("_sc|x|0|m:{message}|{after}");
+        match decode(line.as_bytes(), unbounded()).next().expect("one message") {
+            Ok(Message::ServiceCheck(c)) => {
+                prop_assert_eq!(c.message.map(|m| m.as_wire()), Some(message.as_str()));
+            }
+            other => prop_assert!(false, "{line}: {other:?}"),
         }
     }
 }
