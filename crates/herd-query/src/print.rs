@@ -22,27 +22,34 @@ impl Display for MetricQuery {
         if !self.group_by.is_empty() {
             write!(f, " by {{{}}}", self.group_by.join(","))?;
         }
-        match self.modifier {
-            Some(Modifier::AsCount) => f.write_str(".as_count()")?,
-            Some(Modifier::AsRate) => f.write_str(".as_rate()")?,
-            None => {}
-        }
-        if let Some(r) = self.rollup {
-            write!(f, ".rollup({}", r.agg.name())?;
-            if let Some(s) = r.seconds {
-                write!(f, ", {s}")?;
-            }
-            f.write_str(")")?;
-        }
-        if let Some(fill) = self.fill {
-            write!(f, ".fill({}", fill.mode.name())?;
-            if let Some(l) = fill.limit {
-                write!(f, ", {l}")?;
-            }
-            f.write_str(")")?;
-        }
-        Ok(())
+        f.write_str(&methods(self))
     }
+}
+
+/// The methods of a query as written after the scope and group-by: `.as_count().rollup(sum, 60)`.
+pub(crate) fn methods(q: &MetricQuery) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    match q.modifier {
+        Some(Modifier::AsCount) => out.push_str(".as_count()"),
+        Some(Modifier::AsRate) => out.push_str(".as_rate()"),
+        None => {}
+    }
+    if let Some(r) = q.rollup {
+        let _ = write!(out, ".rollup({}", r.agg.name());
+        if let Some(s) = r.seconds {
+            let _ = write!(out, ", {s}");
+        }
+        out.push(')');
+    }
+    if let Some(fill) = q.fill {
+        let _ = write!(out, ".fill({}", fill.mode.name());
+        if let Some(l) = fill.limit {
+            let _ = write!(out, ", {l}");
+        }
+        out.push(')');
+    }
+    out
 }
 
 impl Display for Expr {

@@ -1,0 +1,75 @@
+//! What evaluation reads: the [`Source`] trait and its small vocabulary, shared in shape with
+//! the store (`herd-tsdb`) so that an adapter is a few lines of conversion.
+
+use herd_aggregate::Sketch;
+
+/// What a series holds, as `herd_aggregate::PointKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SeriesKind {
+    /// A value at a time.
+    Gauge,
+    /// Events per second over the point's interval (DogStatsD counters).
+    Rate,
+    /// Events in the point's interval.
+    Count,
+    /// A distribution: one sketch per point.
+    Sketch,
+}
+
+/// Identifies a series for the life of the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SeriesId(pub u64);
+
+/// Everything that tells one series from another.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SeriesKey {
+    /// The full metric name, e.g. `web.latency.95percentile`.
+    pub name: String,
+    /// Sorted and de-duplicated, `key:value` or a bare `tag`.
+    pub tags: Vec<String>,
+    /// The host, `""` when none.
+    pub host: String,
+    /// What the points are.
+    pub kind: SeriesKind,
+    /// The flush interval the points were aggregated over, in milliseconds (for a rate, the
+    /// value is per second over this interval).
+    pub interval_ms: u64,
+}
+
+/// One aligned time bucket of a float series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bucket {
+    /// Start, Unix milliseconds, a multiple of the step asked for.
+    pub start_ms: i64,
+    /// Smallest point.
+    pub min: f64,
+    /// Largest point.
+    pub max: f64,
+    /// Sum of the points.
+    pub sum: f64,
+    /// Number of points (at least 1).
+    pub count: u64,
+}
+
+/// Where series and their points come from: the store, or [`crate::MemorySource`].
+pub trait Source {
+    /// Every metric name known.
+    fn metric_names(&self) -> Vec<String>;
+
+    /// The series of one metric, from the index (no points read).
+    fn series(&self, metric: &str) -> Vec<(SeriesId, SeriesKey)>;
+
+    /// The non-empty buckets of a float series covering `[from_ms, to_ms)`, aligned to
+    /// multiples of `step_ms` (`start_ms % step_ms == 0`), in time order.
+    fn read_buckets(&self, id: SeriesId, from_ms: i64, to_ms: i64, step_ms: i64) -> Vec<Bucket>;
+
+    /// The non-empty buckets of a distribution series: one merged sketch per aligned step,
+    /// `(start_ms, sketch)` in time order.
+    fn read_sketches(
+        &self,
+        id: SeriesId,
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<(i64, Sketch)>;
+}
