@@ -26,8 +26,6 @@ pub enum ErrorKind {
     InvalidSampleRate(String),
     /// A `T` timestamp that is not a positive whole number of seconds.
     InvalidTimestamp(String),
-    /// A `card:` value other than none, low, orchestrator, high.
-    InvalidCardinality(String),
     /// A name longer than the limit (when the policy is to reject).
     NameTooLong {
         /// Length in bytes.
@@ -95,12 +93,6 @@ impl fmt::Display for ErrorKind {
                 write!(
                     f,
                     "timestamp `T{t}` is not a positive number of seconds since the epoch"
-                )
-            }
-            Self::InvalidCardinality(c) => {
-                write!(
-                    f,
-                    "cardinality `card:{c}`; expected one of none, low, orchestrator, high"
                 )
             }
             Self::NameTooLong { len, max } => {

@@ -166,7 +166,7 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
             event.truncation.tag_count = count_cut;
             event.truncation.tag_len = len_cut;
         } else {
-            let _ = event.origin.take(field);
+            event.origin.take(field);
         }
     }
     Ok(crate::Message::Event(event))

@@ -264,7 +264,7 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
                 Some(b'T') => metric.timestamp = Some(parse_timestamp(&field[1..]).map_err(bad)?),
                 Some(_) => {
                     // Origin fields, or an unknown field, which is skipped as the Agent does.
-                    metric.origin.take(field).map_err(bad)?;
+                    metric.origin.take(field);
                 }
             }
         }

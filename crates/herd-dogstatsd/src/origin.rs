@@ -1,7 +1,5 @@
 //! Origin fields shared by every message kind: `c:` container, `e:` external data, `card:`.
 
-use crate::ErrorKind;
-
 /// Tag cardinality requested by the client (`|card:`, protocol 1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cardinality {
@@ -26,14 +24,12 @@ impl Cardinality {
         }
     }
 
-    pub(crate) fn parse(s: &str) -> Result<Self, ErrorKind> {
-        match s {
-            "none" => Ok(Self::None),
-            "low" => Ok(Self::Low),
-            "orchestrator" => Ok(Self::Orchestrator),
-            "high" => Ok(Self::High),
-            _ => Err(ErrorKind::InvalidCardinality(s.to_owned())),
-        }
+    /// The cardinality a `card:` value names, in any letter case (the Agent lower-cases it);
+    /// `None` for any other value, which the Agent and ADP ignore rather than drop the message.
+    pub(crate) fn from_wire(s: &str) -> Option<Self> {
+        [Self::None, Self::Low, Self::Orchestrator, Self::High]
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -46,7 +42,7 @@ pub struct Origin<'a> {
     pub container_id: Option<&'a str>,
     /// `|e:` external data (`it-<bool>,cn-<name>,pu-<pod uid>`), kept raw.
     pub external_data: Option<&'a str>,
-    /// `|card:` requested tag cardinality.
+    /// `|card:` requested tag cardinality (`None` also when the value is not one of the four).
     pub cardinality: Option<Cardinality>,
 }
 
@@ -113,18 +109,16 @@ impl<'a> Origin<'a> {
         data
     }
 
-    /// Reads `field` if it is an origin field. `Ok(false)` when it is some other field.
-    pub(crate) fn take(&mut self, field: &'a str) -> Result<bool, ErrorKind> {
+    /// Reads `field` if it is an origin field; any other field is left alone. A later field
+    /// of a kind replaces an earlier one, an unknown `card:` value included, as in the Agent.
+    pub(crate) fn take(&mut self, field: &'a str) {
         if let Some(c) = field.strip_prefix("c:") {
             self.container_id = Some(c);
         } else if let Some(e) = field.strip_prefix("e:") {
             self.external_data = Some(e);
         } else if let Some(card) = field.strip_prefix("card:") {
-            self.cardinality = Some(Cardinality::parse(card)?);
-        } else {
-            return Ok(false);
+            self.cardinality = Cardinality::from_wire(card);
         }
-        Ok(true)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {

@@ -124,7 +124,7 @@ pub(crate) fn parse<'a>(s: &'a str, limits: &Limits) -> Result<crate::Message<'a
         } else if let Some(m) = field.strip_prefix("m:") {
             check.message = Some(EscapedText::from_wire(m));
         } else {
-            let _ = check.origin.take(field);
+            check.origin.take(field);
         }
     }
     Ok(crate::Message::ServiceCheck(check))

@@ -313,10 +313,6 @@ fn metric_errors_name_what_is_wrong() {
         error("page.views:1|g|Tabc"),
         ErrorKind::InvalidTimestamp("abc".into())
     );
-    assert_eq!(
-        error("page.views:1|g|card:max"),
-        ErrorKind::InvalidCardinality("max".into())
-    );
 }
 
 #[test]
@@ -781,5 +777,34 @@ fn sample_rate_zero_is_accepted_and_weighs_like_one() {
     assert_eq!(
         error("daemon:666|g|@1.5"),
         ErrorKind::InvalidSampleRate("1.5".into())
+    );
+}
+
+#[test]
+fn an_unknown_cardinality_is_ignored_and_the_message_kept() {
+    // DataDog/saluki, lib/saluki-io/src/deser/codec/dogstatsd/helpers.rs,
+    // `cardinality_unknown_value_returns_none` ("matches the behavior of the core Datadog
+    // Agent, which silently ignores unrecognized values") and `cardinality_case_insensitive`
+    // (the Agent's `StringToTagCardinality` lower-cases the value).
+    let m = metric("page.views:1|g|card:max");
+    assert_eq!((m.name, m.origin.cardinality), ("page.views", None));
+    for (raw, want) in [
+        ("LOW", Cardinality::Low),
+        ("HIGH", Cardinality::High),
+        ("Orchestrator", Cardinality::Orchestrator),
+        ("NONE", Cardinality::None),
+    ] {
+        let line = format!("x:1|c|card:{raw}");
+        assert_eq!(metric(&line).origin.cardinality, Some(want), "{line}");
+    }
+    // A later `card:` replaces an earlier one, an unknown value included.
+    assert_eq!(metric("x:1|c|card:low|card:bogus").origin.cardinality, None);
+    assert_eq!(
+        check("_sc|x|0|card:nope|m:ok").message.unwrap().as_wire(),
+        "ok"
+    );
+    assert_eq!(
+        event("_e{1,1}:a|b|card:High").origin.cardinality,
+        Some(Cardinality::High)
     );
 }
