@@ -9,9 +9,13 @@
 //! * **Feedback set**: the fewest run-list entries whose removal leaves no cycle. Exact (search
 //!   by increasing size) for a component of up to [`EXACT_EDGES`] internal entries, else the
 //!   Eades–Lin–Smyth ordering heuristic followed by a pass that puts back every entry whose
-//!   return makes no cycle, so the set is at least minimal. Among equal sets, entries whose
-//!   owner is included by more roles are removed first (a widely shared role that lists one of
-//!   its includers is the usual mistake).
+//!   return makes no cycle, so the set is at least minimal. Among equal sets, the entries whose
+//!   removal changes least of what runs come first ([`crate::effect`]: Chef applies each role
+//!   once, so one entry of a cycle is usually inert), then entries whose owner is included by
+//!   more roles (a widely shared role that lists one of its includers is the usual mistake).
+//! * **Effects**: every suggestion carries what it does to expanded run lists, computed by
+//!   expanding every role and node it can touch before and after ([`crate::effect`]), up to
+//!   [`EFFECT_BUDGET`] expansions for the whole analysis.
 //! * **Redundant entry**: an item of a run list that another item of the same list already
 //!   reaches (`web: role[base], role[app]` where `app` lists `base`). Chef applies each role
 //!   once, so the entry adds nothing — but when it comes *before* the item that reaches it,
@@ -22,15 +26,18 @@
 //!   role). Roles on one cycle share a depth, counting the cycle as one step.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::effect::{Edit, Effect, Simulator};
 use crate::graph::{EdgeKind, Graph, VertexKind};
 use crate::scc::tarjan;
 
 /// Components with at most this many internal entries get an exact feedback set.
 pub const EXACT_EDGES: usize = 20;
+
+/// Expansions of roles and nodes spent on effects before the rest are left uncomputed.
+pub const EFFECT_BUDGET: usize = 2_000_000;
 
 /// A cycle: a strongly connected component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,6 +79,8 @@ pub enum Action {
     BreakCycle,
     /// Create a role, or remove the entries naming it.
     FixMissing,
+    /// Correct a run-list item Chef rejects (`Role[cache]`).
+    FixInvalid,
     /// Remove entries already reached through another entry.
     RemoveRedundant,
     /// Merge roles with identical run lists.
@@ -93,6 +102,30 @@ pub struct Suggestion {
     pub edges_removed: usize,
     /// The entries to remove (edge ids), when the change is a removal.
     pub edges: Vec<u32>,
+    /// What the change does to expanded run lists (`None`: not computed, over
+    /// [`EFFECT_BUDGET`], or not a run-list change).
+    pub effect: Option<Effect>,
+    /// For a cycle cut that changes what runs: every other entry of the cycle and its effect.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// Another way to make the same change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alternative {
+    /// The change, in words.
+    pub change: String,
+    /// The entry it removes (edge id).
+    pub edge: u32,
+    /// Its effect.
+    pub effect: Option<Effect>,
+}
+
+impl Suggestion {
+    /// Whether the change leaves every expanded run list that runs as it is (unknown effects
+    /// are not safe).
+    pub fn is_safe(&self) -> bool {
+        self.effect.as_ref().is_some_and(Effect::is_safe)
+    }
 }
 
 /// Everything found.
@@ -169,7 +202,11 @@ pub fn analyse(g: &Graph) -> Analysis {
         on_cycle: vec![false; g.edges.len()],
         ..Analysis::default()
     };
-    cycles(g, &comps, &comp, &mut a);
+    let mut sim = Budget {
+        sim: Simulator::new(g),
+        left: EFFECT_BUDGET,
+    };
+    cycles(g, &comps, &comp, &mut a, &mut sim);
     depth(g, &comps, &comp, &mut a);
     a.redundant = redundant(g, &comps, &comp);
     for (i, v) in g.vertices.iter().enumerate() {
@@ -184,11 +221,29 @@ pub fn analyse(g: &Graph) -> Analysis {
         }
     }
     identical(g, &mut a);
-    a.untangle = suggestions(g, &a);
+    a.untangle = suggestions(g, &a, &mut sim);
     a
 }
 
-fn cycles(g: &Graph, comps: &[Vec<u32>], comp: &[u32], a: &mut Analysis) {
+/// A simulator with a limit on the work spent.
+struct Budget<'g> {
+    sim: Simulator<'g>,
+    left: usize,
+}
+
+impl Budget<'_> {
+    /// The effect of `edit`, or `None` once the budget is spent.
+    fn effect(&mut self, edit: &Edit) -> Option<Effect> {
+        if self.left == 0 {
+            return None;
+        }
+        let (e, spent) = self.sim.effect_counted(edit);
+        self.left = self.left.saturating_sub(spent.max(1));
+        Some(e)
+    }
+}
+
+fn cycles(g: &Graph, comps: &[Vec<u32>], comp: &[u32], a: &mut Analysis, sim: &mut Budget<'_>) {
     for (ci, members) in comps.iter().enumerate() {
         let internal: Vec<u32> = members
             .iter()
@@ -211,7 +266,15 @@ fn cycles(g: &Graph, comps: &[Vec<u32>], comp: &[u32], a: &mut Analysis) {
                 .cmp(&g.vertices[*y as usize].name)
         });
         let path = cycle_path(g, sorted[0], comp);
-        let (fs, exact) = feedback_set(g, &internal, &a.fan_in);
+        // What removing each entry alone changes in what runs: the cut prefers inert entries.
+        let cost: BTreeMap<u32, usize> = internal
+            .iter()
+            .map(|&e| {
+                let w = sim.effect(&Edit::remove(&[e])).map_or(0, |x| x.weight());
+                (e, w)
+            })
+            .collect();
+        let (fs, exact) = feedback_set(g, &internal, &a.fan_in, &cost);
         a.feedback_exact &= exact;
         a.feedback.extend(fs);
         a.cycles.push(Cycle {
@@ -294,17 +357,24 @@ fn has_cycle(g: &Graph, edges: &[u32], removed: &[bool]) -> bool {
 }
 
 /// The feedback set of one component's internal entries; `true` when known to be smallest.
-fn feedback_set(g: &Graph, internal: &[u32], fan_in: &[u32]) -> (Vec<u32>, bool) {
+fn feedback_set(
+    g: &Graph,
+    internal: &[u32],
+    fan_in: &[u32],
+    cost: &BTreeMap<u32, usize>,
+) -> (Vec<u32>, bool) {
     // Self-loops are always in the set.
     let (loops, rest): (Vec<u32>, Vec<u32>) = internal
         .iter()
         .partition(|&&e| g.edges[e as usize].from == g.edges[e as usize].to);
     let mut edges = rest;
-    // Preference order: owners included by many roles first, then by name.
+    // Preference order: entries whose removal changes least of what runs, then owners
+    // included by many roles, then by name.
     edges.sort_by(|&x, &y| {
         let (ex, ey) = (&g.edges[x as usize], &g.edges[y as usize]);
-        fan_in[ey.from as usize]
-            .cmp(&fan_in[ex.from as usize])
+        cost.get(&x)
+            .cmp(&cost.get(&y))
+            .then_with(|| fan_in[ey.from as usize].cmp(&fan_in[ex.from as usize]))
             .then_with(|| {
                 g.vertices[ex.from as usize]
                     .name
@@ -335,8 +405,8 @@ fn feedback_set(g: &Graph, internal: &[u32], fan_in: &[u32]) -> (Vec<u32>, bool)
         let e = &g.edges[e as usize];
         removed[i] = order[&e.to] <= order[&e.from];
     }
-    // Put back every entry whose return makes no cycle.
-    for i in 0..edges.len() {
+    // Put back every entry whose return makes no cycle, the costliest first.
+    for i in (0..edges.len()).rev() {
         if removed[i] {
             removed[i] = false;
             if has_cycle(g, &edges, &removed) {
@@ -807,30 +877,51 @@ pub fn path_text(g: &Graph, path: &[u32]) -> String {
         .join(" → ")
 }
 
-fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
+fn remove_text(g: &Graph, e: u32) -> String {
+    let edge = &g.edges[e as usize];
+    format!(
+        "remove {} from the run list of {}",
+        g.vertices[edge.to as usize].label(),
+        g.vertices[edge.from as usize].label()
+    )
+}
+
+fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion> {
     let mut out = Vec::new();
     for &e in &a.feedback {
         let edge = &g.edges[e as usize];
-        let (from, to) = (
-            &g.vertices[edge.from as usize],
-            &g.vertices[edge.to as usize],
-        );
+        let from = &g.vertices[edge.from as usize];
         let cycle = a.cycles.iter().find(|c| c.edges.contains(&e));
         let reason = match cycle {
             Some(c) if c.members.len() == 1 => format!("{} lists itself", from.label()),
             Some(c) => format!("breaks the cycle {}", path_text(g, &c.path)),
             None => String::from("breaks a cycle"),
         };
+        let effect = sim.effect(&Edit::remove(&[e]));
+        // When the chosen cut changes what runs, every other cut of the cycle does too (the
+        // choice prefers the one changing least): show them all, with what each would change.
+        let alternatives = match (cycle, &effect) {
+            (Some(c), Some(x)) if !x.is_safe() => c
+                .edges
+                .iter()
+                .filter(|&&o| o != e && !a.feedback.contains(&o))
+                .take(10)
+                .map(|&o| Alternative {
+                    change: remove_text(g, o),
+                    edge: o,
+                    effect: sim.effect(&Edit::remove(&[o])),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         out.push(Suggestion {
             action: Action::BreakCycle,
-            change: format!(
-                "remove {} from the run list of {}",
-                to.label(),
-                from.label()
-            ),
+            change: remove_text(g, e),
             reason,
             edges_removed: 1,
             edges: vec![e],
+            effect,
+            alternatives,
         });
     }
     for m in &a.missing {
@@ -853,7 +944,31 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
                 names(g, &owners, 5)
             ),
             edges_removed: owners.len(),
+            effect: sim.effect(&Edit::remove(&m.referenced_by)),
             edges: m.referenced_by.clone(),
+            alternatives: Vec::new(),
+        });
+    }
+    for inv in &g.invalid {
+        let owner = inv.owner.map_or_else(
+            || inv.file.display().to_string(),
+            |o| g.vertices[o as usize].label(),
+        );
+        let place = match inv.pos {
+            Some(p) => format!("{}:{p}", inv.file.display()),
+            None => inv.file.display().to_string(),
+        };
+        out.push(Suggestion {
+            action: Action::FixInvalid,
+            change: format!("correct the run-list item of {owner} at {place}"),
+            reason: format!(
+                "{}: Chef refuses to load the file",
+                inv.message.trim_end_matches("; entry skipped")
+            ),
+            edges_removed: 0,
+            edges: Vec::new(),
+            effect: None,
+            alternatives: Vec::new(),
         });
     }
     let mut by_item: BTreeMap<u32, Vec<&Redundant>> = BTreeMap::new();
@@ -866,18 +981,14 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
     for (item, rs) in by_item {
         let owners: Vec<u32> = rs.iter().map(|r| g.edges[r.edge as usize].from).collect();
         let example = rs[0];
-        let reorders = rs.iter().filter(|r| r.reorders).count();
-        let mut reason = format!(
+        // Whether the run order changes is in the effect, computed, not guessed from the
+        // entry's position.
+        let reason = format!(
             "each already reaches it through another entry of the same run list (e.g. {}: {})",
             g.vertices[owners[0] as usize].label(),
             path_text(g, &example.via)
         );
-        if reorders > 0 {
-            let _ = write!(
-                reason,
-                "; in {reorders} of them it comes first, so removing it moves it later in the run"
-            );
-        }
+        let edges: Vec<u32> = rs.iter().map(|r| r.edge).collect();
         out.push(Suggestion {
             action: Action::RemoveRedundant,
             change: format!(
@@ -889,7 +1000,9 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
             ),
             reason,
             edges_removed: rs.len(),
-            edges: rs.iter().map(|r| r.edge).collect(),
+            effect: sim.effect(&Edit::remove(&edges)),
+            edges,
+            alternatives: Vec::new(),
         });
     }
     for (group, _) in a
@@ -899,6 +1012,10 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
         .filter(|(_, same)| **same)
     {
         let len = g.run_list(group[0]).count();
+        let edit = Edit {
+            remove: Vec::new(),
+            redirect: group[1..].iter().map(|&v| (v, group[0])).collect(),
+        };
         out.push(Suggestion {
             action: Action::MergeIdentical,
             change: format!("merge roles {} into one", names(g, group, 5)),
@@ -908,6 +1025,8 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
             ),
             edges_removed: len * (group.len() - 1),
             edges: Vec::new(),
+            effect: sim.effect(&edit),
+            alternatives: Vec::new(),
         });
     }
     if g.nodes_read > 0 {
@@ -921,16 +1040,21 @@ fn suggestions(g: &Graph, a: &Analysis) -> Vec<Suggestion> {
                     g.nodes_read
                 ),
                 edges_removed: edges.len(),
+                // Nothing lists it, so nothing but the role itself can change.
+                effect: Some(Effect::default()),
                 edges,
+                alternatives: Vec::new(),
             });
         }
     }
-    // Cycles first (they make every other number approximate), then missing roles (Chef fails
-    // on them), then redundant entries (removing one changes nothing Chef runs), then merges and
-    // deletions (which need a human to agree); within each, the change removing most entries.
+    // Cycles first (they make every other number approximate), then missing roles and
+    // invalid items (Chef fails on them), then redundant entries, then merges and deletions
+    // (which need a human to agree); within each, the changes that leave what runs as it is
+    // first, then the change removing most entries.
     out.sort_by(|x, y| {
         x.action
             .cmp(&y.action)
+            .then_with(|| y.is_safe().cmp(&x.is_safe()))
             .then_with(|| y.edges_removed.cmp(&x.edges_removed))
             .then_with(|| x.change.cmp(&y.change))
     });
@@ -981,8 +1105,10 @@ mod tests {
     }
 
     #[test]
-    fn the_feedback_set_prefers_the_widely_included_role() {
-        // base is listed by web, db and app; base listing app closes the cycle.
+    fn the_inert_cut_wins_over_the_widely_included_role() {
+        // base is listed by web, db and app; app lists base back. Removing role[app] from base
+        // would stop web and db applying app; removing role[base] from app changes nothing
+        // they run, so that is the cut, though base is the widely included role.
         let g = graph(&[
             ("base", &["role[app]"]),
             ("app", &["role[base]"]),
@@ -991,7 +1117,66 @@ mod tests {
         ]);
         let a = analyse(&g);
         let fs: Vec<String> = a.feedback.iter().map(|&e| edge_text(&g, e)).collect();
-        assert_eq!(fs, vec!["base>app"]);
+        assert_eq!(fs, vec!["app>base"]);
+    }
+
+    #[test]
+    fn the_cycle_is_cut_where_the_cut_changes_nothing_that_runs() {
+        // The issue's example: cutting monitoring from base would take collectd from web and
+        // db; cutting base from monitoring changes nothing they run.
+        let g = graph(&[
+            ("base", &["ntp", "role[monitoring]"]),
+            ("monitoring", &["collectd", "role[base]"]),
+            ("web", &["role[base]", "nginx"]),
+            ("db", &["role[base]", "postgresql"]),
+        ]);
+        let a = analyse(&g);
+        let fs: Vec<String> = a.feedback.iter().map(|&e| edge_text(&g, e)).collect();
+        assert_eq!(fs, vec!["monitoring>base"]);
+        let s = &a.untangle[0];
+        assert_eq!(
+            s.change,
+            "remove role[base] from the run list of role[monitoring]"
+        );
+        assert!(s.is_safe());
+        assert!(s.alternatives.is_empty());
+        assert!(s
+            .effect
+            .as_ref()
+            .unwrap()
+            .describe()
+            .starts_with("changes no expanded run list that runs"));
+    }
+
+    #[test]
+    fn when_every_cut_changes_something_each_cut_says_what() {
+        // a and b list each other; web includes a, db includes b: whichever entry goes, one
+        // of them loses a recipe.
+        let g = graph(&[
+            ("a", &["x", "role[b]"]),
+            ("b", &["y", "role[a]"]),
+            ("web", &["role[a]"]),
+            ("db", &["role[b]"]),
+        ]);
+        let a = analyse(&g);
+        let s = &a.untangle[0];
+        assert_eq!(s.action, Action::BreakCycle);
+        assert!(!s.is_safe());
+        assert_eq!(s.change, "remove role[b] from the run list of role[a]");
+        assert_eq!(
+            s.effect.as_ref().unwrap().describe(),
+            "role[web] would lose recipe[y] and no longer apply role[b] (nor its attributes) \
+             (on its own, role[a] would lose recipe[y] and no longer apply role[b] (nor its attributes); \
+             nothing runs it on its own)"
+        );
+        assert_eq!(s.alternatives.len(), 1);
+        assert_eq!(
+            s.alternatives[0].change,
+            "remove role[a] from the run list of role[b]"
+        );
+        let alt = s.alternatives[0].effect.as_ref().unwrap();
+        assert_eq!(alt.changes[0].targets, ["role[db]"]);
+        assert_eq!(alt.changes[0].removed, ["recipe[x]"]);
     }
 
     #[test]

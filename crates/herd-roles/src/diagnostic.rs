@@ -30,8 +30,10 @@ pub enum Kind {
     Syntax,
     /// Valid Ruby that a static reader does not evaluate (blocks, method calls, control flow).
     Unsupported,
-    /// A value Chef would reject (a bad run-list item, a non-hash attribute, a bad name).
+    /// A value Chef would reject (a non-hash attribute, a bad name).
     Invalid,
+    /// A run-list item Chef rejects (`Role[cache]`, `roles[x]`): Chef refuses to load the file.
+    InvalidItem,
     /// A role file whose `name` differs from its file name.
     NameMismatch,
     /// Valid, but Chef does something users rarely expect (an empty env run list).
@@ -45,7 +47,10 @@ pub enum Kind {
 impl Kind {
     /// Whether this diagnostic means part of a file was not understood.
     pub fn is_parse_warning(self) -> bool {
-        matches!(self, Kind::Syntax | Kind::Unsupported | Kind::Invalid)
+        matches!(
+            self,
+            Kind::Syntax | Kind::Unsupported | Kind::Invalid | Kind::InvalidItem
+        )
     }
 }
 

@@ -78,6 +78,23 @@ pub fn expand_node(repo: &Repository, name: &str, env: Option<&str>) -> Option<E
     Some(expand(repo, &format!("node[{name}]"), &node.run_list, env))
 }
 
+/// Expands what `target` names: `node[x]`, `role[x]`, or a bare name (a role, else a node).
+pub fn expand_target(repo: &Repository, target: &str, env: Option<&str>) -> Option<Expansion> {
+    if let Some(n) = target
+        .strip_prefix("node[")
+        .and_then(|t| t.strip_suffix(']'))
+    {
+        expand_node(repo, n, env)
+    } else if let Some(r) = target
+        .strip_prefix("role[")
+        .and_then(|t| t.strip_suffix(']'))
+    {
+        expand_role(repo, r, env)
+    } else {
+        expand_role(repo, target, env).or_else(|| expand_node(repo, target, env))
+    }
+}
+
 /// Expands `list` in `env`.
 pub fn expand(repo: &Repository, top: &str, list: &[Entry], env: &str) -> Expansion {
     let mut x = Expansion {

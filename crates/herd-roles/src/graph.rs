@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::diagnostic::Pos;
+use crate::diagnostic::{Kind, Pos};
 use crate::model::{Entry, DEFAULT_ENV};
 use crate::repo::Repository;
 use crate::run_list::{ItemKind, RunListItem};
@@ -99,6 +99,20 @@ pub struct Duplicate {
     pub conflict: Option<String>,
 }
 
+/// A run-list item Chef rejects (`Role[cache]`), left out of the run list: Chef refuses to
+/// load the file that holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invalid {
+    /// The role or node whose file holds it, when it is in the graph.
+    pub owner: Option<u32>,
+    /// The file.
+    pub file: PathBuf,
+    /// Where in the file, when known.
+    pub pos: Option<Pos>,
+    /// What is wrong, with the likely intended item.
+    pub message: String,
+}
+
 /// What to put in the graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -135,6 +149,8 @@ pub struct Graph {
     pub inc: Vec<Vec<u32>>,
     /// Entries dropped as exact duplicates.
     pub duplicates: Vec<Duplicate>,
+    /// Run-list items Chef rejects.
+    pub invalid: Vec<Invalid>,
     /// The environment the run lists are for.
     pub env: String,
     /// How many nodes were read (an unused role means something only when nodes were read).
@@ -196,6 +212,21 @@ impl Graph {
                         pos: None,
                     });
                 }
+            }
+        }
+        for d in &repo.diagnostics {
+            if d.kind == Kind::InvalidItem {
+                let owner = (0..g.vertices.len() as u32).find(|&v| {
+                    let v = &g.vertices[v as usize];
+                    matches!(v.kind, VertexKind::Role | VertexKind::Node)
+                        && v.file.as_deref() == Some(d.file.as_path())
+                });
+                g.invalid.push(Invalid {
+                    owner,
+                    file: d.file.clone(),
+                    pos: d.pos,
+                    message: d.message.clone(),
+                });
             }
         }
         g
@@ -331,6 +362,14 @@ impl Graph {
                     from: f,
                     to: t,
                     ..e.clone()
+                });
+            }
+        }
+        for i in &self.invalid {
+            if let Some(o) = i.owner.filter(|&o| map[o as usize] != u32::MAX) {
+                g.invalid.push(Invalid {
+                    owner: Some(map[o as usize]),
+                    ..i.clone()
                 });
             }
         }

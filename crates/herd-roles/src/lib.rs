@@ -15,7 +15,9 @@
 
 pub mod analysis;
 pub mod diagnostic;
+pub mod effect;
 pub mod expand;
+pub mod findings;
 pub mod graph;
 pub mod jsonc;
 pub mod model;

@@ -319,6 +319,14 @@ fn dsl_hash(call: &ruby::Call, sink: &mut Sink<'_>) -> Option<Vec<(Value, Value)
     }
 }
 
+/// The message for an item Chef rejects, with the likely intended item when there is one.
+fn item_error(e: &crate::run_list::ItemError, text: &str) -> String {
+    match crate::run_list::likely_meant(text) {
+        Some(m) => format!("{e} (did you mean {m}?); entry skipped"),
+        None => format!("{e}; entry skipped"),
+    }
+}
+
 /// Run-list items from DSL values, flattened as `Chef::RunList.new(*items)` does.
 fn dsl_items(values: &[Value], sink: &mut Sink<'_>) -> Vec<Entry> {
     let mut out = Vec::new();
@@ -330,7 +338,7 @@ fn dsl_items(values: &[Value], sink: &mut Sink<'_>) -> Vec<Entry> {
                     item,
                     pos: Some(v.pos),
                 }),
-                Err(e) => sink.warn(Some(v.pos), Kind::Invalid, format!("{e}; entry skipped")),
+                Err(e) => sink.warn(Some(v.pos), Kind::InvalidItem, item_error(&e, s)),
             },
             ValueKind::Unknown | ValueKind::Nil => {}
             _ => sink.warn(
@@ -479,7 +487,7 @@ fn json_items_from(
                 }
                 match RunListItem::parse(s) {
                     Ok(item) => out.push(Entry { item, pos }),
-                    Err(e) => sink.warn(pos, Kind::Invalid, format!("{e}; entry skipped")),
+                    Err(e) => sink.warn(pos, Kind::InvalidItem, item_error(&e, s)),
                 }
             }
             serde_json::Value::Object(o) => {
@@ -497,7 +505,7 @@ fn json_items_from(
                 };
                 match RunListItem::parse(&text_item) {
                     Ok(i) => out.push(Entry { item: i, pos: None }),
-                    Err(e) => sink.warn(None, Kind::Invalid, format!("{e}; entry skipped")),
+                    Err(e) => sink.warn(None, Kind::InvalidItem, item_error(&e, &text_item)),
                 }
             }
             other => sink.warn(
@@ -747,7 +755,7 @@ mod tests {
         assert_eq!(
             msgs,
             vec![
-                "r.rb:1:10: warning: run-list item \"Recipe[x]\" must be recipe[NAME] or role[NAME]; entry skipped",
+                "r.rb:1:10: warning: run-list item \"Recipe[x]\" must be recipe[NAME] or role[NAME] (did you mean recipe[x]?); entry skipped",
                 "r.rb:1:23: warning: run-list entry is a symbol, not a string; skipped"
             ]
         );

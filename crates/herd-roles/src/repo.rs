@@ -107,6 +107,48 @@ impl Repository {
             || self.roles.iter().any(|r| r.run_lists.contains_key(env))
     }
 
+    /// Makes every file path relative to `root` (the repository the user named), so messages
+    /// read `roles/web.json:3:5` whether the repository was given as `.` or as a full path.
+    /// Paths outside `root` (a `--role-path` elsewhere) stay as they are.
+    pub fn relative_to(&mut self, root: &Path) {
+        let rel = |f: &mut PathBuf| {
+            if let Ok(p) = f.strip_prefix(root) {
+                if !p.as_os_str().is_empty() {
+                    *f = p.to_path_buf();
+                }
+            }
+        };
+        self.roles.iter_mut().for_each(|r| rel(&mut r.file));
+        self.nodes.iter_mut().for_each(|n| rel(&mut n.file));
+        self.environments.iter_mut().for_each(|e| rel(&mut e.file));
+        self.diagnostics.iter_mut().for_each(|d| rel(&mut d.file));
+    }
+
+    /// Every environment name the repository mentions, sorted: `_default`, environment files,
+    /// nodes' `chef_environment`, keys of roles' env run lists.
+    pub fn known_envs(&self) -> Vec<String> {
+        let mut envs: Vec<String> = std::iter::once(crate::model::DEFAULT_ENV.to_string())
+            .chain(self.environments.iter().map(|e| e.name.clone()))
+            .chain(self.nodes.iter().map(|n| n.environment.clone()))
+            .chain(self.roles.iter().flat_map(|r| r.run_lists.keys().cloned()))
+            .collect();
+        envs.sort();
+        envs.dedup();
+        envs
+    }
+
+    /// A warning when `env` names an environment the repository never mentions (a typo
+    /// would otherwise silently use the default run lists), listing the known ones.
+    pub fn env_warning(&self, env: &str) -> Option<String> {
+        (!self.knows_env(env)).then(|| {
+            format!(
+                "environment {env:?} is not defined: no environment file, node or env run list names it, \
+                 so every role uses its default run list; known environments: {}",
+                self.known_envs().join(", ")
+            )
+        })
+    }
+
     /// Diagnostics that mean part of a file was not understood.
     pub fn parse_warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics

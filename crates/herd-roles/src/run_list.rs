@@ -65,6 +65,21 @@ fn is_version(v: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The item a rejected item most likely means: `Role[cache]` → `role[cache]`,
+/// `recipes[ntp]` → `recipe[ntp]`; `None` when there is no such reading.
+pub fn likely_meant(text: &str) -> Option<String> {
+    let t = text.trim();
+    let (prefix, rest) = t.split_once('[')?;
+    let inner = rest.strip_suffix(']')?;
+    let kind = match prefix.trim().to_ascii_lowercase().trim_end_matches('s') {
+        "role" => "role",
+        "recipe" => "recipe",
+        _ => return None,
+    };
+    let meant = format!("{kind}[{}]", inner.trim());
+    (meant != t && RunListItem::parse(&meant).is_ok()).then_some(meant)
+}
+
 /// `c::default` → `c`.
 pub fn canonical_recipe(name: &str) -> &str {
     name.strip_suffix("::default")
@@ -196,6 +211,16 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_rejected_item_names_what_it_likely_means() {
+        assert_eq!(likely_meant("Role[cache]").as_deref(), Some("role[cache]"));
+        assert_eq!(likely_meant("recipes[ntp]").as_deref(), Some("recipe[ntp]"));
+        assert_eq!(likely_meant("ROLE[ web ]").as_deref(), Some("role[web]"));
+        assert_eq!(likely_meant("recipe[x"), None);
+        assert_eq!(likely_meant("thing[x]"), None);
+        assert_eq!(likely_meant("role[x]"), None);
     }
 
     #[test]

@@ -33,17 +33,14 @@ pub fn write(g: &Graph, a: &Analysis) -> String {
 pub fn write_with_layout(g: &Graph, a: &Analysis, layout: &str) -> String {
     let mut s = String::with_capacity(64 + g.vertices.len() * 64 + g.edges.len() * 48);
     let title = if g.env == DEFAULT_ENV {
-        "\\n\\n\\nChef Role Dependencies\\n".to_string()
+        "Chef Role Dependencies".to_string()
     } else {
-        format!(
-            "\\n\\n\\nChef Role Dependencies ({})\\n",
-            g.env.replace('"', "\\\"")
-        )
+        format!("Chef Role Dependencies ({})", g.env.replace('"', "\\\""))
     };
     s.push_str("digraph RoleDependencies {\n");
     let _ = writeln!(
         s,
-        "  graph [fontname=\"Verdana\", fontsize=20, label=\"{title}\", rankdir=LR, overlap=false, compound=true];"
+        "  graph [fontname=\"Verdana\", fontsize=20, label=\"{title}\", labelloc=t, rankdir=LR, overlap=false, compound=true];"
     );
     if layout != "dot" {
         let _ = writeln!(s, "  graph [layout={}];", quote(layout));

@@ -14,7 +14,8 @@ pub enum GraphvizError {
     #[error(
         "Graphviz's `dot` program was not found on PATH, and it is needed for -G {format}. \
          Install Graphviz (Debian/Ubuntu: `apt-get install graphviz`, Fedora: `dnf install graphviz`, \
-         macOS: `brew install graphviz`), or write `-G dot` or `-G json`, which need no Graphviz"
+         macOS: `brew install graphviz`), or write `-G mermaid` (drawn by GitHub, GitLab and the Mermaid \
+         live editor), `-G dot` or `-G json`, which need no Graphviz"
     )]
     NotInstalled {
         /// The format asked for.
@@ -54,13 +55,32 @@ pub fn available() -> bool {
 
 /// Renders `dot` text with `layout` to `format`, written to `output`.
 pub fn render(dot: &str, layout: &str, format: &str, output: &Path) -> Result<(), GraphvizError> {
-    let mut child = match Command::new(program())
-        .arg(format!("-K{layout}"))
-        .arg(format!("-T{format}"))
-        .arg("-o")
-        .arg(output)
+    run(dot, layout, format, Some(output)).map(|_| ())
+}
+
+/// Renders `dot` text with `layout` to `format` and returns the bytes (for standard output).
+pub fn render_bytes(dot: &str, layout: &str, format: &str) -> Result<Vec<u8>, GraphvizError> {
+    run(dot, layout, format, None)
+}
+
+fn run(
+    dot: &str,
+    layout: &str,
+    format: &str,
+    output: Option<&Path>,
+) -> Result<Vec<u8>, GraphvizError> {
+    let mut cmd = Command::new(program());
+    cmd.arg(format!("-K{layout}")).arg(format!("-T{format}"));
+    if let Some(o) = output {
+        cmd.arg("-o").arg(o);
+    }
+    let mut child = match cmd
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(if output.is_some() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stderr(Stdio::piped())
         .spawn()
     {
@@ -79,7 +99,7 @@ pub fn render(dot: &str, layout: &str, format: &str, output: &Path) -> Result<()
     let out = child.wait_with_output()?;
     let _ = writer.join();
     if out.status.success() {
-        Ok(())
+        Ok(out.stdout)
     } else {
         Err(GraphvizError::Failed {
             layout: layout.to_string(),

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::analysis::{path_text, Action, Analysis};
 use crate::diagnostic::{Diagnostic, Pos};
-use crate::graph::{Counts, EdgeKind, Graph, VertexKind};
+use crate::effect::Effect;
+use crate::graph::{Counts, EdgeKind, Graph, Invalid, VertexKind};
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -16,7 +17,7 @@ struct Doc<'a> {
     vertices: Vec<V<'a>>,
     edges: Vec<E<'a>>,
     cycles: Vec<C>,
-    analysis: A,
+    analysis: A<'a>,
     diagnostics: &'a [Diagnostic],
 }
 
@@ -79,15 +80,30 @@ struct M {
 }
 
 #[derive(Serialize)]
-struct S {
+struct S<'a> {
     action: Action,
-    change: String,
-    reason: String,
+    change: &'a str,
+    reason: &'a str,
     edges_removed: usize,
+    /// What the change does to expanded run lists; absent when not computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effect: Option<&'a Effect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    safe: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    alternatives: Vec<Alt<'a>>,
 }
 
 #[derive(Serialize)]
-struct A {
+struct Alt<'a> {
+    change: &'a str,
+    entry: Entry,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effect: Option<&'a Effect>,
+}
+
+#[derive(Serialize)]
+struct A<'a> {
     feedback: Vec<Entry>,
     feedback_exact: bool,
     redundant: Vec<R>,
@@ -98,7 +114,8 @@ struct A {
     missing: Vec<M>,
     identical: Vec<Vec<String>>,
     identical_attributes: Vec<bool>,
-    untangle: Vec<S>,
+    untangle: Vec<S<'a>>,
+    invalid: &'a [Invalid],
 }
 
 fn entry(g: &Graph, e: u32) -> Entry {
@@ -115,6 +132,27 @@ fn entry(g: &Graph, e: u32) -> Entry {
         file: owner.file.clone(),
         pos: edge.pos,
     }
+}
+
+/// Who includes `item` (`herd roles explain --reverse --format json`): each includer, whether
+/// it lists the item directly, and the chain.
+pub fn includers(g: &Graph, item: u32, inc: &[crate::expand::Includer]) -> String {
+    let rows: Vec<serde_json::Value> = inc
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "includer": g.vertices[i.vertex as usize].label(),
+                "direct": i.path.len() == 2,
+                "path": i.path.iter().map(|&p| g.vertices[p as usize].label()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(
+        &serde_json::json!({"item": g.vertices[item as usize].label(), "included_by": rows}),
+    )
+    .unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// Writes the graph, its cycles, the analysis and the diagnostics as pretty JSON.
@@ -216,11 +254,23 @@ pub fn write(g: &Graph, a: &Analysis, diagnostics: &[Diagnostic]) -> String {
                 .iter()
                 .map(|s| S {
                     action: s.action,
-                    change: s.change.clone(),
-                    reason: s.reason.clone(),
+                    change: &s.change,
+                    reason: &s.reason,
                     edges_removed: s.edges_removed,
+                    effect: s.effect.as_ref(),
+                    safe: s.effect.as_ref().map(Effect::is_safe),
+                    alternatives: s
+                        .alternatives
+                        .iter()
+                        .map(|alt| Alt {
+                            change: &alt.change,
+                            entry: entry(g, alt.edge),
+                            effect: alt.effect.as_ref(),
+                        })
+                        .collect(),
                 })
                 .collect(),
+            invalid: &g.invalid,
         },
         diagnostics,
     };

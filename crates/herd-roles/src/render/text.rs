@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::{path_text, Analysis};
+use crate::analysis::{path_text, Action, Analysis, Suggestion};
+use crate::effect::{Difference, Effect};
 use crate::expand::{Expansion, Includer};
 use crate::graph::{Graph, VertexKind};
 
@@ -146,6 +147,20 @@ pub fn report(g: &Graph, a: &Analysis, limits: Limits) -> String {
     }
     more(&mut s, a.missing.len(), n);
 
+    let _ = writeln!(s, "\nInvalid run-list items: {}", g.invalid.len());
+    for inv in g.invalid.iter().take(n) {
+        let place = match inv.pos {
+            Some(p) => format!("{}:{p}", inv.file.display()),
+            None => inv.file.display().to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "  {place}: {} (Chef refuses to load this file)",
+            inv.message
+        );
+    }
+    more(&mut s, g.invalid.len(), n);
+
     let _ = writeln!(
         s,
         "\nRedundant entries: {}",
@@ -253,12 +268,32 @@ pub fn report(g: &Graph, a: &Analysis, limits: Limits) -> String {
     }
     for (i, sug) in a.untangle.iter().take(limits.suggestions).enumerate() {
         let _ = writeln!(s, "  {}. {}", i + 1, sug.change);
-        let _ = writeln!(
-            s,
-            "     {} ({} removed)",
-            sug.reason,
-            plural(sug.edges_removed, "entry", "entries")
-        );
+        if sug.edges_removed == 0 {
+            let _ = writeln!(s, "     {}", sug.reason);
+        } else {
+            let _ = writeln!(
+                s,
+                "     {} ({} removed)",
+                sug.reason,
+                plural(sug.edges_removed, "entry", "entries")
+            );
+        }
+        if let Some(effect) = effect_text(sug) {
+            let _ = writeln!(s, "     effect: {effect}");
+        }
+        if !sug.alternatives.is_empty() {
+            let _ = writeln!(s, "     every other cut changes what runs too:");
+            for alt in &sug.alternatives {
+                let _ = writeln!(
+                    s,
+                    "       - {}: {}",
+                    alt.change,
+                    alt.effect
+                        .as_ref()
+                        .map_or_else(|| NOT_COMPUTED.to_string(), Effect::describe)
+                );
+            }
+        }
     }
     if a.untangle.len() > limits.suggestions {
         let _ = writeln!(
@@ -268,6 +303,18 @@ pub fn report(g: &Graph, a: &Analysis, limits: Limits) -> String {
         );
     }
     s
+}
+
+const NOT_COMPUTED: &str =
+    "not computed (the graph is too large to expand every run list for every change; use --focus)";
+
+/// A suggestion's effect in words (`None` for changes that are not run-list edits).
+fn effect_text(sug: &Suggestion) -> Option<String> {
+    match (&sug.effect, sug.action) {
+        (Some(e), _) => Some(e.describe()),
+        (None, Action::FixInvalid) => None,
+        (None, _) => Some(NOT_COMPUTED.to_string()),
+    }
 }
 
 /// The short summary printed after `herd roles graph`.
@@ -289,8 +336,42 @@ pub fn summary(g: &Graph, a: &Analysis) -> String {
         s.push_str("Untangle first:\n");
         for (i, sug) in a.untangle.iter().take(3).enumerate() {
             let _ = writeln!(s, "  {}. {} — {}", i + 1, sug.change, sug.reason);
+            if let Some(effect) = effect_text(sug) {
+                let _ = writeln!(s, "     effect: {effect}");
+            }
         }
         s.push_str("(herd roles check for the full report)\n");
+    }
+    s
+}
+
+/// The text of `herd roles check --simulate`: the changes, their effect, and the expanded run
+/// list of every role and node that changes, before and after.
+pub fn simulation(g: &Graph, changes: &[String], effect: &Effect, diffs: &[Difference]) -> String {
+    let mut s = String::from("\nSimulated:\n");
+    for c in changes {
+        let _ = writeln!(s, "  {c}");
+    }
+    let _ = writeln!(s, "Effect: {}", effect.describe());
+    for d in diffs {
+        let _ = writeln!(
+            s,
+            "{}{}",
+            g.vertices[d.target as usize].label(),
+            if d.runs {
+                ""
+            } else {
+                " (runs only through the roles that include it)"
+            }
+        );
+        let _ = writeln!(s, "  before: {}", d.before.join(", "));
+        let _ = writeln!(s, "  after:  {}", d.after.join(", "));
+        if !d.roles_removed.is_empty() {
+            let _ = writeln!(s, "  no longer applies: {}", d.roles_removed.join(", "));
+        }
+        if !d.roles_added.is_empty() {
+            let _ = writeln!(s, "  now applies: {}", d.roles_added.join(", "));
+        }
     }
     s
 }

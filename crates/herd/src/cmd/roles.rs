@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
+use clap::builder::PossibleValuesParser;
 use clap::{Subcommand, ValueEnum};
 use herd_roles::analysis::analyse;
+use herd_roles::effect::{self, Edit, Simulator};
+use herd_roles::findings::{self, Finding};
 use herd_roles::graph::{Graph, Options};
 use herd_roles::render::{self, graphviz};
 use herd_roles::{expand, Repository, Sources};
@@ -47,15 +50,6 @@ struct Repo {
     no_nodes: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Layout {
-    Dot,
-    Neato,
-    Fdp,
-    Sfdp,
-    Circo,
-}
-
 #[derive(clap::Args)]
 struct GraphArgs {
     #[command(flatten)]
@@ -71,8 +65,8 @@ struct GraphArgs {
     #[arg(short = 'N', long = "neato")]
     neato: bool,
     /// The Graphviz layout engine.
-    #[arg(long, value_enum, conflicts_with = "neato")]
-    layout: Option<Layout>,
+    #[arg(long, value_parser = PossibleValuesParser::new(graphviz::LAYOUTS), conflicts_with = "neato")]
+    layout: Option<String>,
     /// Draw roles only, no recipes.
     #[arg(long)]
     no_recipes: bool,
@@ -87,48 +81,41 @@ enum ReportFormat {
     Json,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Finding {
-    /// Any cycle.
-    Cycles,
-    /// Any missing role.
-    Missing,
-    /// Any redundant or duplicate run-list entry.
-    Redundant,
-    /// Any unused role (only meaningful when nodes are read).
-    Unused,
-    /// Any group of roles with identical run lists.
-    Identical,
-    /// Any part of a file that was not understood.
-    Warnings,
-}
-
 #[derive(clap::Args)]
 struct CheckArgs {
     #[command(flatten)]
     repo: Repo,
-    /// Exit with status 1 when any of these is found (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
-    fail_on: Vec<Finding>,
+    /// Exit with status 1 when any of these is found (comma-separated; `none` never fails).
+    /// Default: cycles,missing,invalid — what breaks a Chef run.
+    #[arg(long, value_delimiter = ',', value_name = "WHAT",
+          value_parser = PossibleValuesParser::new(Finding::NAMES))]
+    fail_on: Option<Vec<String>>,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     format: ReportFormat,
     /// Items shown per section of the text report.
     #[arg(long, default_value_t = 20)]
     limit: usize,
+    /// Show what a change does: `remove role[x] from role[y]` (or `from node[n]`); repeat for
+    /// several changes made together. Prints the expanded run lists of every role and node
+    /// that changes, before and after (text).
+    #[arg(long, value_name = "CHANGE")]
+    simulate: Vec<String>,
 }
 
 #[derive(clap::Args)]
 struct ExplainArgs {
-    /// The role or node whose run list to expand (`web`, `role[web]`, `node[web1]`).
-    #[arg(value_name = "ROLE|NODE", required_unless_present = "reverse")]
-    target: Option<String>,
+    /// `[PATH] ROLE|NODE`: the repository (as for graph and check; default `.`, or --repo),
+    /// then the role or node whose run list to expand (`web`, `role[web]`, `node[web1]`).
+    /// With --reverse, only the repository.
+    #[arg(value_name = "ARGS", num_args = 0..=2)]
+    args: Vec<String>,
     /// List who includes this item instead (`role[base]`, `recipe[ntp]`, `ntp`).
-    #[arg(long, value_name = "ITEM", conflicts_with = "target")]
+    #[arg(long, value_name = "ITEM")]
     reverse: Option<String>,
-    /// A Chef repository root or a roles folder.
-    #[arg(long = "repo", value_name = "PATH", default_value = ".")]
-    path: PathBuf,
+    /// A Chef repository root or a roles folder (the same as the first argument).
+    #[arg(long = "repo", value_name = "PATH")]
+    repo: Option<PathBuf>,
     /// A folder of role files; repeat for several.
     #[arg(long = "role-path", value_name = "DIR")]
     role_path: Vec<PathBuf>,
@@ -153,9 +140,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 const SHOWN: usize = 50;
 
 /// Loads the repository and prints what was not understood to standard error.
-fn load(path: &Path, role_paths: &[PathBuf]) -> anyhow::Result<Repository> {
+fn load(path: &Path, role_paths: &[PathBuf], env: Option<&str>) -> anyhow::Result<Repository> {
     let sources = Sources::discover(path, role_paths);
-    let repo = herd_roles::load(&sources)?;
+    let mut repo = herd_roles::load(&sources)?;
+    repo.relative_to(path);
     if repo.roles.is_empty() {
         let looked: Vec<String> = sources
             .roles
@@ -178,19 +166,10 @@ fn load(path: &Path, role_paths: &[PathBuf]) -> anyhow::Result<Repository> {
             repo.diagnostics.len() - SHOWN
         );
     }
-    Ok(repo)
-}
-
-/// Warns when `--env` names an environment the repository never mentions (a typo would
-/// otherwise silently draw the default run lists).
-fn check_env(repo: &Repository, env: Option<&str>) {
-    if let Some(env) = env {
-        if !repo.knows_env(env) {
-            eprintln!(
-                "herd roles: warning: environment {env:?} is not defined: no environment file, node or env run list names it, so every role uses its default run list"
-            );
-        }
+    if let Some(w) = env.and_then(|e| repo.env_warning(e)) {
+        let _ = writeln!(err, "herd roles: warning: {w}");
     }
+    Ok(repo)
 }
 
 fn build(repo: &Repository, r: &Repo, recipes: bool) -> Graph {
@@ -217,46 +196,23 @@ fn write_out(output: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The format: `-G`, else the output's extension, else png.
-fn format_of(args: &GraphArgs) -> anyhow::Result<String> {
-    let f = match (&args.format, &args.output) {
-        (Some(f), _) => f.to_ascii_lowercase(),
-        (None, Some(o)) => match o
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-        {
-            Some(e) if e == "gv" => "dot".into(),
-            Some(e) if e == "mmd" => "mermaid".into(),
-            Some(e) => e,
-            None => "png".into(),
-        },
-        (None, None) => "png".into(),
-    };
-    if f.is_empty() || !f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b':') {
-        bail!("-G {f:?}: a format is a Graphviz output format such as png, svg, pdf, or dot, json, mermaid");
-    }
-    Ok(f)
-}
-
 fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
-    let format = format_of(args)?;
-    let output = args.output.clone().unwrap_or_else(|| {
-        let ext = match format.as_str() {
-            "mermaid" => "mmd",
-            f => f.split(':').next().unwrap_or(f),
-        };
-        PathBuf::from(format!("role-spaghetti.{ext}"))
-    });
-    let layout = match (args.layout, args.neato) {
-        (Some(l), _) => l
-            .to_possible_value()
-            .map_or("dot".into(), |v| v.get_name().to_string()),
-        (None, true) => "neato".to_string(),
-        (None, false) => "dot".to_string(),
+    let format = render::format_for(args.format.as_deref(), args.output.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| render::default_output(&format));
+    let layout = match (&args.layout, args.neato) {
+        (Some(l), _) => l.as_str(),
+        (None, true) => "neato",
+        (None, false) => "dot",
     };
-    let repo = load(&args.repo.path, &args.repo.role_path)?;
-    check_env(&repo, args.repo.env.as_deref());
+    let repo = load(
+        &args.repo.path,
+        &args.repo.role_path,
+        args.repo.env.as_deref(),
+    )?;
     let full = build(&repo, &args.repo, true);
     let analysis = analyse(&full);
 
@@ -282,6 +238,7 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
         Some((g, a)) => (g, a),
         None => (&full, &analysis),
     };
+    let stdout = output == Path::new("-");
     match format.as_str() {
         "json" => write_out(
             &output,
@@ -293,33 +250,27 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
         )?,
         "dot" => write_out(
             &output,
-            render::dot::write_with_layout(drawn, drawn_analysis, &layout).as_bytes(),
+            render::dot::write_with_layout(drawn, drawn_analysis, layout).as_bytes(),
         )?,
         other => {
             let dot = render::dot::write(drawn, drawn_analysis);
-            if output == Path::new("-") {
-                let tmp =
-                    std::env::temp_dir().join(format!("herd-roles-{}.{other}", std::process::id()));
-                graphviz::render(&dot, &layout, other, &tmp)?;
-                let bytes =
-                    std::fs::read(&tmp).with_context(|| format!("reading {}", tmp.display()))?;
-                let _ = std::fs::remove_file(&tmp);
-                write_out(&output, &bytes)?;
+            if stdout {
+                write_out(&output, &graphviz::render_bytes(&dot, layout, other)?)?;
             } else {
-                graphviz::render(&dot, &layout, other, &output)?;
+                graphviz::render(&dot, layout, other, &output)?;
             }
         }
     }
     let summary = format!(
         "A role dependency graph has been written to {}\n{}",
-        if output == Path::new("-") {
+        if stdout {
             "standard output".to_string()
         } else {
             output.display().to_string()
         },
         render::text::summary(&full, &analysis)
     );
-    if output == Path::new("-") {
+    if stdout {
         eprint!("{summary}");
     } else {
         print!("{summary}");
@@ -328,11 +279,26 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let repo = load(&args.repo.path, &args.repo.role_path)?;
-    check_env(&repo, args.repo.env.as_deref());
+    let fail_on: Option<Vec<Finding>> = args.fail_on.as_ref().map(|names| {
+        names
+            .iter()
+            .filter_map(|n| n.parse::<Finding>().ok())
+            .collect()
+    });
+    let repo = load(
+        &args.repo.path,
+        &args.repo.role_path,
+        args.repo.env.as_deref(),
+    )?;
     let g = build(&repo, &args.repo, true);
+    // Refuse a bad --simulate before printing anything.
+    let cut = args
+        .simulate
+        .iter()
+        .map(|c| effect::parse_removal(&g, c).map_err(|e| anyhow::anyhow!("--simulate {e}")))
+        .collect::<anyhow::Result<Vec<u32>>>()?;
     let a = analyse(&g);
-    let out = match args.format {
+    let mut out = match args.format {
         ReportFormat::Text => render::text::report(
             &g,
             &a,
@@ -343,21 +309,20 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         ),
         ReportFormat::Json => render::json::write(&g, &a, &repo.diagnostics),
     };
-    write_out(Path::new("-"), out.as_bytes())?;
-    let mut failed = Vec::new();
-    for f in &args.fail_on {
-        let (name, n) = match f {
-            Finding::Cycles => ("cycles", a.cycles.len()),
-            Finding::Missing => ("missing", a.missing.len()),
-            Finding::Redundant => ("redundant", a.redundant.len() + g.duplicates.len()),
-            Finding::Unused => ("unused", a.unused.len()),
-            Finding::Identical => ("identical", a.identical.len()),
-            Finding::Warnings => ("warnings", repo.parse_warnings().count()),
-        };
-        if n > 0 {
-            failed.push(format!("{name} ({n})"));
-        }
+    if !cut.is_empty() {
+        let edit = Edit::remove(&cut);
+        let mut sim = Simulator::new(&g);
+        let diffs = sim.differences(&edit);
+        let effect = sim.effect(&edit);
+        out.push_str(&render::text::simulation(
+            &g,
+            &args.simulate,
+            &effect,
+            &diffs,
+        ));
     }
+    write_out(Path::new("-"), out.as_bytes())?;
+    let failed = findings::failing(fail_on.as_deref(), &g, &a, &repo);
     if failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -367,7 +332,29 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    let repo = load(&args.path, &args.role_path)?;
+    // `[PATH] TARGET`, or `[PATH]` with --reverse; --repo names the path too.
+    let (path, target) = match (args.args.as_slice(), args.reverse.is_some()) {
+        ([p, t], false) => (Some(PathBuf::from(p)), Some(t.as_str())),
+        ([t], false) => (None, Some(t.as_str())),
+        ([p], true) => (Some(PathBuf::from(p)), None),
+        ([], true) => (None, None),
+        ([], false) => bail!("explain: name a role or node (`herd roles explain [PATH] ROLE`), or give --reverse ITEM"),
+        (_, true) => bail!("explain --reverse takes the repository as its only argument"),
+        _ => bail!("explain takes at most two arguments: [PATH] ROLE|NODE"),
+    };
+    let path = match (path, &args.repo) {
+        (Some(p), Some(r)) if p != *r => {
+            bail!(
+                "explain: the repository is given twice ({} and --repo {})",
+                p.display(),
+                r.display()
+            )
+        }
+        (Some(p), _) => p,
+        (None, Some(r)) => r.clone(),
+        (None, None) => PathBuf::from("."),
+    };
+    let repo = load(&path, &args.role_path, args.env.as_deref())?;
     if let Some(item) = &args.reverse {
         let g = Graph::build(
             &repo,
@@ -382,42 +369,13 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         let inc = expand::reverse(&g, v);
         let out = match args.format {
             ReportFormat::Text => render::text::includers(&g, v, &inc),
-            ReportFormat::Json => {
-                let rows: Vec<serde_json::Value> = inc
-                    .iter()
-                    .map(|i| {
-                        serde_json::json!({
-                            "includer": g.vertices[i.vertex as usize].label(),
-                            "direct": i.path.len() == 2,
-                            "path": i.path.iter().map(|&p| g.vertices[p as usize].label()).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                serde_json::to_string_pretty(
-                    &serde_json::json!({"item": g.vertices[v as usize].label(), "included_by": rows}),
-                )? + "\n"
-            }
+            ReportFormat::Json => render::json::includers(&g, v, &inc),
         };
         write_out(Path::new("-"), out.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let target = args.target.as_deref().unwrap_or_default();
-    let env = args.env.as_deref();
-    check_env(&repo, env);
-    let x = if let Some(n) = target
-        .strip_prefix("node[")
-        .and_then(|t| t.strip_suffix(']'))
-    {
-        expand::expand_node(&repo, n, env)
-    } else if let Some(r) = target
-        .strip_prefix("role[")
-        .and_then(|t| t.strip_suffix(']'))
-    {
-        expand::expand_role(&repo, r, env)
-    } else {
-        expand::expand_role(&repo, target, env).or_else(|| expand::expand_node(&repo, target, env))
-    };
-    let Some(x) = x else {
+    let target = target.unwrap_or_default();
+    let Some(x) = expand::expand_target(&repo, target, args.env.as_deref()) else {
         bail!(
             "{target}: no role file and no node of that name (roles are named by their file name)"
         );
