@@ -13,8 +13,10 @@
 //! * No `$VAR` expansion and no multi-line values.
 //! * A leading UTF-8 byte-order mark is ignored.
 //!
-//! Where foreman silently skips any other line, herd rejects it with `file:line`, because a
-//! typo such as `DATABASE_URL = x` would otherwise leave the variable unset without a word.
+//! Any other line is skipped, as foreman and honcho skip it, so an app that runs under them
+//! runs under herd; but where they say nothing, herd keeps each skipped line with `file:line`
+//! and the reason ([`Skipped`]): `herd start` warns once per line and `herd check` lists them,
+//! because a typo such as `DATABASE_URL = x` leaves the variable unset.
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +31,7 @@ pub struct Var {
     pub line: usize,
 }
 
-/// Why a `.env` file was rejected.
+/// Why a `.env` file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DotenvError {
     /// The file could not be read.
@@ -40,55 +42,109 @@ pub enum DotenvError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// A line is neither a comment, blank, nor `KEY=value`.
-    #[error("{origin}:{line}: expected KEY=value (KEY of letters, digits and _; no spaces around =), found `{text}`")]
-    Syntax {
-        /// Where the text came from.
-        origin: String,
-        /// 1-based line number.
-        line: usize,
-        /// The offending line, shortened to 80 characters.
-        text: String,
-    },
 }
 
-/// Parses `.env` text. `origin` names the input in errors.
-pub fn parse(text: &str, origin: &str) -> Result<Vec<Var>, DotenvError> {
+/// A line that is neither blank, a comment, nor `KEY=value`: skipped, as foreman does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}:{line}: ignored `{text}`: {reason}")]
+pub struct Skipped {
+    /// Where the text came from.
+    pub origin: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// The line, shortened to 80 characters.
+    pub text: String,
+    /// Why it is not a variable.
+    pub reason: String,
+}
+
+/// The variables of a `.env` file and the lines skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// Assignments in file order.
+    pub vars: Vec<Var>,
+    /// Lines that assign nothing, in file order.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Parses `.env` text. `origin` names the input in the skipped lines' messages.
+pub fn parse(text: &str, origin: &str) -> Parsed {
     // A byte-order mark (Windows editors) would otherwise make line 1 unparsable.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut vars = Vec::new();
+    let mut parsed = Parsed::default();
+    // The variable whose value opened a quote it did not close (`A="one` … `two"`).
+    let mut open_quote: Option<(String, usize, char)> = None;
     for (index, raw) in text.split('\n').enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         let trimmed = line.trim_start_matches([' ', '\t']);
+        let continues = open_quote.take();
         if trimmed.trim_end_matches([' ', '\t', '\r']).is_empty() || trimmed.starts_with('#') {
             continue;
         }
         let Some((key, value)) = parse_assignment(line) else {
-            return Err(DotenvError::Syntax {
+            let reason = match &continues {
+                Some((key, first, quote)) if line.contains(*quote) || !line.contains('=') => {
+                    open_quote = (!line.contains(*quote)).then(|| (key.clone(), *first, *quote));
+                    format!(
+                        "continues the value of `{key}` from line {first}; values cannot span lines (write \\n inside double quotes)"
+                    )
+                }
+                _ => why_not_assignment(line),
+            };
+            parsed.skipped.push(Skipped {
                 origin: origin.to_owned(),
                 line: index + 1,
                 text: line.chars().take(80).collect(),
+                reason,
             });
+            continue;
         };
-        vars.push(Var {
+        for quote in ['"', '\''] {
+            if value.starts_with(quote) && (value.len() < 2 || !value.ends_with(quote)) {
+                open_quote = Some((key.to_owned(), index + 1, quote));
+            }
+        }
+        parsed.vars.push(Var {
             key: key.to_owned(),
             value: unquote(value),
             line: index + 1,
         });
     }
-    Ok(vars)
+    parsed
 }
 
 /// Reads and parses the `.env` file at `path`.
-pub fn read(path: &Path) -> Result<Vec<Var>, DotenvError> {
+pub fn read(path: &Path) -> Result<Parsed, DotenvError> {
     let bytes = std::fs::read(path).map_err(|source| DotenvError::Read {
         path: path.to_owned(),
         source,
     })?;
-    parse(
+    Ok(parse(
         &String::from_utf8_lossy(&bytes),
         &path.display().to_string(),
-    )
+    ))
+}
+
+/// Why `line` (not blank, not a comment) is not an assignment.
+fn why_not_assignment(line: &str) -> String {
+    if line.starts_with([' ', '\t']) {
+        return "leading whitespace; a variable must start at the beginning of the line".into();
+    }
+    let line = match line.strip_prefix("export") {
+        Some(rest) if rest.starts_with([' ', '\t']) => rest.trim_start_matches([' ', '\t']),
+        _ => line,
+    };
+    let Some(eq) = line.find('=') else {
+        return "no `=`: expected KEY=value".into();
+    };
+    let key = &line[..eq];
+    if key.is_empty() {
+        return "no variable name before `=`".into();
+    }
+    if key.ends_with([' ', '\t']) {
+        return "a space before `=`: write KEY=value".into();
+    }
+    format!("`{key}` is not a variable name: only ASCII letters, digits and `_`")
 }
 
 /// Splits `[export ]KEY=value`, or `None` if the line is not an assignment.
@@ -163,11 +219,11 @@ mod tests {
 
     #[track_caller]
     fn one(line: &str) -> (String, String) {
-        let vars = parse(line, ".env").unwrap();
-        assert_eq!(vars.len(), 1, "{line:?}");
-        (vars[0].key.clone(), vars[0].value.clone())
+        let parsed = parse(line, ".env");
+        assert_eq!(parsed.vars.len(), 1, "{line:?}");
+        assert!(parsed.skipped.is_empty(), "{line:?}");
+        (parsed.vars[0].key.clone(), parsed.vars[0].value.clone())
     }
-
     #[test]
     fn values_follow_foremans_rules() {
         let cases = [
@@ -201,7 +257,7 @@ mod tests {
 
     #[test]
     fn comments_blank_lines_and_crlf_are_skipped() {
-        let vars = parse("# c\n\n   \n  # indented\r\nA=1\r\nB=2", ".env").unwrap();
+        let vars = parse("# c\n\n   \n  # indented\r\nA=1\r\nB=2", ".env").vars;
         let got: Vec<_> = vars
             .iter()
             .map(|v| (v.key.as_str(), v.value.as_str(), v.line))
@@ -210,24 +266,51 @@ mod tests {
     }
 
     #[test]
-    fn unparsable_lines_name_the_file_and_line() {
-        for bad in [
-            "A = b",
-            "A-B=c",
-            "=x",
-            "just words",
-            " A=b",
-            "exportA",
-            "export =x",
-        ] {
-            let err = parse(&format!("OK=1\n{bad}\n"), "app/.env").unwrap_err();
-            let msg = err.to_string();
-            assert!(
-                msg.starts_with("app/.env:2: expected KEY=value"),
-                "{bad:?}: {msg}"
-            );
-            assert!(msg.contains(bad.trim_start()), "{msg}");
-        }
+    fn lines_foreman_ignores_are_skipped_with_file_line_and_reason_and_the_rest_applies() {
+        let text =
+            "OK=1\nA = b\n B=c\nA-B=c\nA.B=c\n\u{e9}t\u{e9}=x\njust words\n=x\nexport =x\nLAST=2\n";
+        let parsed = parse(text, "app/.env");
+        let vars: Vec<(&str, &str)> = parsed
+            .vars
+            .iter()
+            .map(|v| (v.key.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(vars, [("OK", "1"), ("LAST", "2")]);
+        let got: Vec<String> = parsed.skipped.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "app/.env:2: ignored `A = b`: a space before `=`: write KEY=value",
+                "app/.env:3: ignored ` B=c`: leading whitespace; a variable must start at the beginning of the line",
+                "app/.env:4: ignored `A-B=c`: `A-B` is not a variable name: only ASCII letters, digits and `_`",
+                "app/.env:5: ignored `A.B=c`: `A.B` is not a variable name: only ASCII letters, digits and `_`",
+                "app/.env:6: ignored `\u{e9}t\u{e9}=x`: `\u{e9}t\u{e9}` is not a variable name: only ASCII letters, digits and `_`",
+                "app/.env:7: ignored `just words`: no `=`: expected KEY=value",
+                "app/.env:8: ignored `=x`: no variable name before `=`",
+                "app/.env:9: ignored `export =x`: no variable name before `=`",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_rest_of_a_multi_line_value_is_skipped_and_named() {
+        let parsed = parse("KEY=\"-----BEGIN\nabc\ndef-----\"\nNEXT=1\n", ".env");
+        let vars: Vec<(&str, &str)> = parsed
+            .vars
+            .iter()
+            .map(|v| (v.key.as_str(), v.value.as_str()))
+            .collect();
+        // foreman's reading: the first line keeps its unbalanced quote.
+        assert_eq!(vars, [("KEY", "\"-----BEGIN"), ("NEXT", "1")]);
+        let lines: Vec<usize> = parsed.skipped.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [2, 3]);
+        assert!(
+            parsed.skipped[1]
+                .reason
+                .starts_with("continues the value of `KEY` from line 1"),
+            "{:?}",
+            parsed.skipped
+        );
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! is matched against `^([A-Za-z0-9_-]+):\s*(.+)$` and lines that do not match (comments,
 //! blank lines, junk) are skipped. Unlike foreman, a name defined twice is an error naming both
 //! lines: foreman runs both entries and looks up the last, which silently shadows the first.
+//!
+//! Skipped lines that are neither blank nor comments are kept in [`Procfile::skipped`] with the
+//! reason they do not count (`worker python3 worker.py` has no colon, ` web: x` is indented,
+//! `bad name: x` has a space in the name, `empty:` has no command), so that `herd check` can
+//! list them; starting ignores them, as foreman does.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -24,6 +29,28 @@ pub struct Entry {
 pub struct Procfile {
     /// Entries in the order they appear; the index is what the PORT rule counts.
     pub entries: Vec<Entry>,
+    /// Lines that are not entries, blank or comments: foreman skips them silently.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A Procfile line that foreman (and herd) skip, though it looks meant as an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line, shortened to 80 characters.
+    pub text: String,
+    /// Why it is not an entry.
+    pub reason: &'static str,
+}
+
+/// Everything a Procfile holds, duplicates included (see [`Procfile::scan`]).
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The entries, first definitions only, and the skipped lines.
+    pub procfile: Procfile,
+    /// One [`ProcfileError::Duplicate`] per repeated definition.
+    pub duplicates: Vec<ProcfileError>,
 }
 
 /// Why a Procfile was rejected.
@@ -52,43 +79,62 @@ pub enum ProcfileError {
 }
 
 impl Procfile {
-    /// Parses Procfile text. `origin` names the input in errors (usually the path).
+    /// Parses Procfile text. `origin` names the input in errors (usually the path). The first
+    /// repeated name is an error.
     pub fn parse(text: &str, origin: &str) -> Result<Self, ProcfileError> {
+        let scan = Self::scan(text, origin);
+        match scan.duplicates.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(scan.procfile),
+        }
+    }
+
+    /// Parses Procfile text without stopping at a problem: every repeated name is reported
+    /// and the first definition kept.
+    pub fn scan(text: &str, origin: &str) -> Scan {
         // With a byte-order mark (Windows editors) foreman silently skips the first entry.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut entries: Vec<Entry> = Vec::new();
+        let mut scan = Scan::default();
         for (index, raw) in split_lines(text).enumerate() {
+            let line = index + 1;
             let Some((name, command)) = parse_line(raw) else {
+                if let Some(reason) = why_skipped(raw) {
+                    scan.procfile.skipped.push(Skipped {
+                        line,
+                        text: raw.chars().take(80).collect(),
+                        reason,
+                    });
+                }
                 continue;
             };
-            let line = index + 1;
-            if let Some(first) = entries.iter().find(|e| e.name == name) {
-                return Err(ProcfileError::Duplicate {
+            if let Some(first) = scan.procfile.entries.iter().find(|e| e.name == name) {
+                scan.duplicates.push(ProcfileError::Duplicate {
                     origin: origin.to_owned(),
                     name: name.to_owned(),
                     first_line: first.line,
                     second_line: line,
                 });
+                continue;
             }
-            entries.push(Entry {
+            scan.procfile.entries.push(Entry {
                 name: name.to_owned(),
                 command: command.to_owned(),
                 line,
             });
         }
-        Ok(Self { entries })
+        scan
     }
 
     /// Reads and parses the Procfile at `path`.
     pub fn read(path: &Path) -> Result<Self, ProcfileError> {
-        let bytes = std::fs::read(path).map_err(|source| ProcfileError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(
-            &String::from_utf8_lossy(&bytes),
-            &path.display().to_string(),
-        )
+        let text = read_text(path)?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Reads and scans the Procfile at `path` (see [`Procfile::scan`]).
+    pub fn read_scan(path: &Path) -> Result<Scan, ProcfileError> {
+        let text = read_text(path)?;
+        Ok(Self::scan(&text, &path.display().to_string()))
     }
 
     /// The entry named `name`, if any.
@@ -115,6 +161,39 @@ impl fmt::Display for Procfile {
         }
         Ok(())
     }
+}
+
+fn read_text(path: &Path) -> Result<String, ProcfileError> {
+    let bytes = std::fs::read(path).map_err(|source| ProcfileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Why a line that is not an entry was skipped, or `None` for blank lines and comments.
+fn why_skipped(line: &str) -> Option<&'static str> {
+    let trimmed = line.trim_matches([' ', '\t', '\r', '\x0c', '\x0b']);
+    if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
+        return None;
+    }
+    if line.starts_with([' ', '\t']) {
+        return Some("indented: an entry must start at the beginning of the line");
+    }
+    let Some((name, command)) = line.split_once(':') else {
+        return Some("no `:` after the process name");
+    };
+    let valid = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    if name.is_empty() {
+        return Some("no process name before the `:`");
+    }
+    if !name.bytes().all(valid) {
+        return Some("a process name may only hold ASCII letters, digits, `_` and `-`");
+    }
+    if command.is_empty() {
+        return Some("no command after the `:`");
+    }
+    Some("not a `name: command` entry")
 }
 
 /// Splits like foreman: `\r\n` → `\n`, then on `\n`. A lone `\r` stays part of the line.
@@ -192,6 +271,44 @@ mod tests {
         ] {
             assert!(names(junk).is_empty(), "{junk:?} should be ignored");
         }
+    }
+
+    #[test]
+    fn skipped_lines_are_kept_with_their_reason_but_comments_and_blanks_are_not() {
+        let p = Procfile::parse(
+            "web: a\nworker python3 worker.py\n  clock: b\nbad name: x\nempty:\n# c\n\n  \n:x\n",
+            "P",
+        )
+        .unwrap();
+        let got: Vec<(usize, &str)> = p.skipped.iter().map(|s| (s.line, s.reason)).collect();
+        assert_eq!(
+            got,
+            [
+                (2, "no `:` after the process name"),
+                (
+                    3,
+                    "indented: an entry must start at the beginning of the line"
+                ),
+                (
+                    4,
+                    "a process name may only hold ASCII letters, digits, `_` and `-`"
+                ),
+                (5, "no command after the `:`"),
+                (9, "no process name before the `:`"),
+            ]
+        );
+        assert_eq!(p.skipped[0].text, "worker python3 worker.py");
+        assert_eq!(p.names(), ["web"]);
+    }
+
+    #[test]
+    fn scan_reports_every_duplicate_and_keeps_the_first() {
+        let scan = Procfile::scan("web: a\nweb: b\nx: c\nweb: d\nx: e\n", "P");
+        assert_eq!(scan.duplicates.len(), 3);
+        assert_eq!(scan.procfile.get("web").unwrap().command, "a");
+        assert!(scan.duplicates[2]
+            .to_string()
+            .starts_with("P:5: process type `x`"));
     }
 
     #[test]

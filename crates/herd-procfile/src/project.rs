@@ -25,6 +25,9 @@ pub struct Options {
     pub env_files: Option<Vec<PathBuf>>,
     /// `-p`: base port.
     pub port: Option<u32>,
+    /// Load past a repeated process type (keeping its first definition) and record it in
+    /// [`Project::duplicates`], for `herd check` to report every problem at once.
+    pub keep_going: bool,
 }
 
 /// Why a project could not be loaded.
@@ -87,6 +90,11 @@ pub struct Project {
     pub env: Vec<(String, String)>,
     /// The base port.
     pub base_port: u32,
+    /// Lines of the env files that assign nothing (foreman skips them): warned about and
+    /// listed by `check`.
+    pub env_skipped: Vec<dotenv::Skipped>,
+    /// Repeated process types, when loaded with [`Options::keep_going`].
+    pub duplicates: Vec<String>,
 }
 
 /// One process instance to run.
@@ -128,10 +136,17 @@ impl Project {
                 _ => PathBuf::from("."),
             },
         };
+        let mut duplicates = Vec::new();
         let procfile = if procfile_optional && !procfile_path.exists() {
             Procfile::default()
         } else {
-            Procfile::read(&procfile_path)?
+            let scan = Procfile::read_scan(&procfile_path)?;
+            if opts.keep_going {
+                duplicates = scan.duplicates.iter().map(ToString::to_string).collect();
+            } else if let Some(first) = scan.duplicates.into_iter().next() {
+                return Err(first.into());
+            }
+            scan.procfile
         };
         let default_env = root.join(".env");
         let files = opts.env_files.clone().unwrap_or_else(|| {
@@ -143,8 +158,11 @@ impl Project {
         });
         let mut env: Vec<(String, String)> = Vec::new();
         let mut port_origin = None;
+        let mut env_skipped = Vec::new();
         for file in &files {
-            for var in dotenv::read(file)? {
+            let parsed = dotenv::read(file)?;
+            env_skipped.extend(parsed.skipped);
+            for var in parsed.vars {
                 if var.key == "PORT" {
                     port_origin = Some(format!("{}:{}", file.display(), var.line));
                 }
@@ -166,6 +184,8 @@ impl Project {
             procfile,
             env,
             base_port,
+            env_skipped,
+            duplicates,
         })
     }
 
@@ -476,11 +496,29 @@ mod tests {
             err.starts_with("no process type `db` in ") && err.ends_with("(defined: web)"),
             "{err}"
         );
-        let (_d, p) = project("web: a\n", &[(".env", "A B\n")], Options::default());
+        let (_d, p) = project("web: a\n", &[(".env", "A B\nC=1\n")], Options::default());
+        let p = p.unwrap();
+        assert_eq!(p.env, [("C".to_owned(), "1".to_owned())]);
+        assert!(
+            p.env_skipped[0]
+                .to_string()
+                .ends_with(".env:1: ignored `A B`: no `=`: expected KEY=value"),
+            "{:?}",
+            p.env_skipped
+        );
+        let (_d, p) = project("web: a\nweb: b\n", &[], Options::default());
         assert!(p
             .unwrap_err()
             .to_string()
-            .contains(".env:1: expected KEY=value"));
+            .contains("Procfile:2: process type `web`"));
+        let opts = Options {
+            keep_going: true,
+            ..Options::default()
+        };
+        let (_d, p) = project("web: a\nweb: b\n", &[], opts);
+        let p = p.unwrap();
+        assert_eq!(p.procfile.get("web").unwrap().command, "a");
+        assert_eq!(p.duplicates.len(), 1);
         let opts = Options {
             port: Some(65_500),
             ..Options::default()

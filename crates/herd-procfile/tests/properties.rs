@@ -65,19 +65,66 @@ proptest! {
                 want.push((k.clone(), v.clone()));
             }
         }
-        let got: Vec<(String, String)> = dotenv::parse(&text, ".env")
-            .unwrap()
+        let parsed = dotenv::parse(&text, ".env");
+        prop_assert!(parsed.skipped.is_empty(), "{:?}", parsed.skipped);
+        let got: Vec<(String, String)> = parsed
+            .vars
             .into_iter()
             .map(|v| (v.key, v.value))
             .collect();
         prop_assert_eq!(got, want);
     }
 
-    /// The `.env` parser never panics; an error always names a line that exists.
+    /// The `.env` parser never panics; every skipped line names a line that exists, holding
+    /// the text quoted, and is neither blank nor a comment.
     #[test]
-    fn property_test_dotenv_errors_name_a_real_line(text in "\\PC{0,200}") {
-        if let Err(dotenv::DotenvError::Syntax { line, .. }) = dotenv::parse(&text, ".env") {
-            prop_assert!(line >= 1 && line <= text.split('\n').count());
+    fn property_test_dotenv_skipped_lines_are_real_lines(text in "\\PC{0,200}|[ -~\t\r\n=\"']{0,200}") {
+        let parsed = dotenv::parse(&text, ".env");
+        let lines: Vec<&str> = text.strip_prefix('\u{feff}').unwrap_or(&text).split('\n').collect();
+        for s in &parsed.skipped {
+            prop_assert!(s.line >= 1 && s.line <= lines.len());
+            let line = lines[s.line - 1].strip_suffix('\r').unwrap_or(lines[s.line - 1]);
+            prop_assert!(line.starts_with(s.text.as_str()), "{:?} vs {:?}", s.text, line);
+            prop_assert!(!line.trim().is_empty() && !line.trim_start().starts_with('#'));
+        }
+        let mut previous = 0;
+        for v in &parsed.vars {
+            prop_assert!(v.line > previous);
+            prop_assert!(parsed.skipped.iter().all(|s| s.line != v.line));
+            previous = v.line;
+        }
+    }
+
+    /// Lines foreman skips do not disturb the variables around them.
+    #[test]
+    fn property_test_dotenv_skipped_lines_leave_the_rest_applied(
+        vars in proptest::collection::vec(("[A-Z_][A-Z0-9_]{0,8}", "[a-z0-9]{0,10}"), 1..6),
+        junk in proptest::collection::vec("( [A-Z]{1,4}=x|[A-Z]{1,4} = x|[A-Z]{1,3}-[A-Z]=x|[a-z]{1,4} [a-z]{1,4})", 0..6),
+    ) {
+        let mut text = String::new();
+        for (i, (k, v)) in vars.iter().enumerate() {
+            let _ = writeln!(text, "{k}={v}");
+            if let Some(j) = junk.get(i) {
+                let _ = writeln!(text, "{j}");
+            }
+        }
+        let parsed = dotenv::parse(&text, ".env");
+        let got: Vec<(String, String)> = parsed.vars.into_iter().map(|v| (v.key, v.value)).collect();
+        let skipped = junk.len().min(vars.len());
+        prop_assert_eq!(got, vars);
+        prop_assert_eq!(parsed.skipped.len(), skipped);
+    }
+
+    /// Every skipped Procfile line exists, is not an entry, and is no comment or blank line.
+    #[test]
+    fn property_test_procfile_skipped_lines_are_real_lines(text in "[ -~\t\r\n:#]{0,200}") {
+        let scan = Procfile::scan(&text, "P");
+        let lines: Vec<&str> = text.split('\n').collect();
+        for s in &scan.procfile.skipped {
+            prop_assert!(s.line >= 1 && s.line <= lines.len());
+            prop_assert!(scan.procfile.entries.iter().all(|e| e.line != s.line));
+            let t = lines[s.line - 1].trim();
+            prop_assert!(!t.is_empty() && !t.starts_with('#'));
         }
     }
 }

@@ -464,7 +464,7 @@ fn compose_file_parses_and_follows_the_schema() {
     }
 }
 
-/// Checks Kubernetes manifests against the parts of the API's OpenAPI schema that herd's
+/// Checks Kubernetes manifests against the parts of the API's `OpenAPI` schema that herd's
 /// objects use: required fields, types, and the cross-object rules the API server enforces
 /// (selector matching the template labels, a Job's restartPolicy, envFrom naming a Secret).
 const K8S_CHECK: &str = r#"

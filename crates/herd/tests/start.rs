@@ -590,10 +590,12 @@ fn bad_input_is_reported_with_its_place() {
     );
     let dir = project("web: a\n", &[(".env", "OK=1\nNOT OK\n")]);
     let out = run(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
     assert!(
-        out.stderr.contains(".env:2: expected KEY=value"),
+        out.stdout
+            .contains(".env:2: ignored `NOT OK`: no `=`: expected KEY=value"),
         "{}",
-        out.stderr
+        out.stdout
     );
     let dir = project("# nothing\n", &[]);
     let out = run(dir.path(), &["start"]);

@@ -1,10 +1,12 @@
-//! `herd check`: validate the Procfile and env files.
+//! `herd check`: validate the Procfile and env files, reporting every problem in one run.
 
 use std::process::ExitCode;
 
 use super::start::{load_defaults, ProjectArgs};
 
-/// Check that the Procfile (and env files) parse, and list the process types.
+/// Check the Procfile and env files: list every line that foreman would skip (with its place
+/// and why), every repeated process type, and the process types found. Exits 1 when there is
+/// any problem.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
@@ -13,11 +15,35 @@ pub struct Args {
 
 /// Runs `herd check`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let project = args.project.load(&load_defaults()?, false)?;
-    project.require_entries()?;
+    let project = args.project.load_with(&load_defaults()?, false, true)?;
+    let path = project.procfile_path.display().to_string();
+    let mut problems: Vec<String> = Vec::new();
+    for s in &project.procfile.skipped {
+        problems.push(format!(
+            "{path}:{}: skipped `{}`: {}",
+            s.line, s.text, s.reason
+        ));
+    }
+    problems.extend(project.duplicates.iter().cloned());
+    problems.extend(project.env_skipped.iter().map(ToString::to_string));
+    if project.procfile.entries.is_empty() {
+        problems.push(format!(
+            "{path}: no processes defined (expected lines like `web: bundle exec puma`)"
+        ));
+    }
+    let names = project.procfile.names().join(", ");
+    if problems.is_empty() {
+        println!("valid procfile detected ({names})");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &problems {
+        println!("{p}");
+    }
+    let n = problems.len();
     println!(
-        "valid procfile detected ({})",
-        project.procfile.names().join(", ")
+        "{n} problem{} found; process types: {}",
+        if n == 1 { "" } else { "s" },
+        if names.is_empty() { "none" } else { &names }
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(1))
 }

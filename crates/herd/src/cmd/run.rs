@@ -9,7 +9,8 @@ use herd_procfile::formation::Formation;
 use super::start::{load_defaults, ProjectArgs};
 
 /// Run a command with the environment of the Procfile's processes. A single Procfile name runs
-/// that entry (with its PORT and PS), like foreman.
+/// that entry (with its PORT and PS), like foreman; any other single argument is a command
+/// line, run through `sh -c` when it needs a shell (`herd run 'echo $QUEUE'`).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
@@ -37,6 +38,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let argv = CommandLine::new(&inst.command).argv();
             cmd = Command::new(&argv[0]);
             cmd.envs(inst.env).current_dir(&project.root);
+            argv
+        }
+        [line] => {
+            // One argument is a command line, as foreman reads it: `sh -c` when it holds shell
+            // syntax (`$VAR`, quotes, pipes), split on spaces otherwise.
+            let argv = CommandLine::new(line).argv();
+            cmd = Command::new(&argv[0]);
+            cmd.envs(project.env.iter().map(|(k, v)| (k, v)));
             argv
         }
         argv => {

@@ -32,8 +32,23 @@ pub struct ProjectArgs {
 }
 
 impl ProjectArgs {
-    /// Loads the project, with `.herd`/`.foreman` filling in options not given.
+    /// Loads the project, with `.herd`/`.foreman` filling in options not given. Lines of the
+    /// env files that assign nothing are warned about on stderr, once each.
     pub fn load(&self, defaults: &Defaults, procfile_optional: bool) -> anyhow::Result<Project> {
+        let project = self.load_with(defaults, procfile_optional, false)?;
+        for skipped in &project.env_skipped {
+            eprintln!("herd: warning: {skipped} (as foreman does; the other lines apply)");
+        }
+        Ok(project)
+    }
+
+    /// Loads the project; with `keep_going`, past repeated process types (for `check`).
+    pub fn load_with(
+        &self,
+        defaults: &Defaults,
+        procfile_optional: bool,
+        keep_going: bool,
+    ) -> anyhow::Result<Project> {
         let port = match (self.port, defaults.get(&["port", "p"])) {
             (Some(p), _) => Some(p),
             (None, Some(v)) => Some(
@@ -58,6 +73,7 @@ impl ProjectArgs {
                 .or_else(|| defaults.get(&["root", "app-root", "d"]).map(PathBuf::from)),
             env_files: env,
             port,
+            keep_going,
         };
         let env_port = std::env::var("PORT").ok();
         Ok(Project::load(
