@@ -9,8 +9,12 @@ Reports, with the machine and every command line:
     statsd (npm `statsd`) and collectd's statsd plugin, with CPU-seconds per million
     messages and peak RSS, as ratios to herd.
 
+  * CPU-seconds per million messages at low rates (10k-100k msgs/s, UDP and UDS), where a
+    reader wakes for few datagrams and batching matters most (`--only low`; `--herd PATH`
+    runs another build of herd, to compare two builds in one run).
+
 Run `bench/ingest/install-peers.sh` first for the peers (they are skipped when missing).
-Usage: bench/ingest/ingest.py [--quick] [--json FILE]
+Usage: bench/ingest/ingest.py [--quick] [--json FILE] [--only herd|peers|low] [--herd PATH]
 """
 import argparse
 import json
@@ -217,6 +221,28 @@ def run_herd(args, tmp):
 PLAIN = ["--tags", "0", "--mix", "c=208,g=66,ms=73,s=9", "--packed", "0"]
 
 
+def run_low(args, tmp):
+    """CPU per million messages at 10k-100k msgs/s, over UDP (1432 B) and UDS (8 KiB)."""
+    rows = []
+    duration = 4 if args.quick else 10
+    for transport in ("udp", "uds"):
+        http = free_port(socket.SOCK_STREAM)
+        if transport == "udp":
+            port = free_port()
+            d = herd_statsd(["--udp", f"127.0.0.1:{port}"], http)
+            target, size = f"udp://127.0.0.1:{port}", 1432
+        else:
+            sock = os.path.join(tmp, "low.sock")
+            d = herd_statsd(["--udp", "off", "--uds", sock], http)
+            target, size, port = f"unixgram://{sock}", 8192, None
+        for rate in (10_000, 30_000, 100_000):
+            row = measure(d, target, rate, duration, 10_000, size, http_port=http, udp_port=port)
+            row["transport"] = transport
+            rows.append(row)
+        d.stop()
+    return rows
+
+
 def run_peers(args, tmp):
     rate, duration, contexts = args.peer_rate, 4 if args.quick else 10, 1_000
     rows = []
@@ -288,8 +314,12 @@ def main():
     ap.add_argument("--quick", action="store_true", help="shorter runs")
     ap.add_argument("--peer-rate", type=int, default=100_000, help="messages/s for the peer comparison")
     ap.add_argument("--json", help="also write the results here")
-    ap.add_argument("--only", choices=["herd", "peers"], help="run one part")
+    ap.add_argument("--only", choices=["herd", "peers", "low"], help="run one part")
+    ap.add_argument("--herd", help="the herd binary to measure (default: target/release/herd)")
     args = ap.parse_args()
+    if args.herd:
+        global HERD
+        HERD = os.path.abspath(args.herd)
     if not os.path.exists(HERD):
         subprocess.run(["cargo", "build", "--release", "-p", "herd"], cwd=ROOT, check=True)
     out = {"machine": machine(), "binary_bytes": os.path.getsize(HERD)}
@@ -298,6 +328,8 @@ def main():
             out["herd"] = run_herd(args, tmp)
         if args.only in (None, "peers"):
             out["peers"] = run_peers(args, tmp)
+        if args.only in (None, "low"):
+            out["low"] = run_low(args, tmp)
     text = json.dumps(out, indent=2)
     print(text)
     if args.json:
