@@ -85,7 +85,9 @@ proptest! {
             prop_assert!(s.line >= 1 && s.line <= lines.len());
             let line = lines[s.line - 1].strip_suffix('\r').unwrap_or(lines[s.line - 1]);
             prop_assert!(line.starts_with(s.text.as_str()), "{:?} vs {:?}", s.text, line);
-            prop_assert!(!line.trim().is_empty() && !line.trim_start().starts_with('#'));
+            // Blank (spaces, tabs) and `#` comment lines are never reported.
+            let start = line.trim_start_matches([' ', '\t']);
+            prop_assert!(!start.trim_end_matches([' ', '\t', '\r']).is_empty() && !start.starts_with('#'));
         }
         let mut previous = 0;
         for v in &parsed.vars {
