@@ -1,0 +1,543 @@
+//! Sealed blocks: one immutable file per block window (and checkpoint), holding every series
+//! of the window as compressed columns, its 1-minute and 1-hour rollups, and the window's
+//! events and service checks. Read with positional reads; every entry and the index carry a
+//! crc32. The layout is in `docs/storage.md`.
+//!
+//! ```text
+//! "HBLK" | version u32 | window start i64
+//! entry*   (crc32 u32 | kind u8 | sections, each a varint length and bytes)
+//! events   (crc32 u32 | count | events)       checks (crc32 u32 | count | checks)
+//! index    (entry count | per entry: id, kind, points, first, last, offset, length |
+//!           events offset, length | checks offset, length)
+//! trailer  index offset u64 | index length u32 | index crc32 u32
+//! ```
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use herd_aggregate::{CheckRecord, EventRecord, Sketch};
+
+use crate::codec::{DecodeError, Reader, Writer};
+use crate::encoding::{decode_f64, decode_i64, decode_u64, encode_f64, encode_i64, encode_u64};
+use crate::error::{AtPath, Error, Result};
+use crate::head::Window;
+use crate::index::Index;
+use crate::key::{Bucket, SeriesId, SeriesKind};
+use crate::record::Damage;
+use crate::rollup::{self, Resolution, HOUR_MS, MINUTE_MS};
+use crate::version::FORMAT_VERSION;
+use crate::wal::{decode_check, decode_event, encode_check, encode_event};
+
+/// A block file's magic bytes.
+pub const MAGIC: [u8; 4] = *b"HBLK";
+const HEADER: u64 = 16;
+const TRAILER: u64 = 16;
+
+/// Where one series' entry sits in a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EntryMeta {
+    pub(crate) id: u64,
+    pub(crate) kind: SeriesKind,
+    pub(crate) points: u32,
+    pub(crate) first_ms: i64,
+    pub(crate) last_ms: i64,
+    pub(crate) offset: u64,
+    pub(crate) len: u32,
+}
+
+/// An open block.
+#[derive(Debug)]
+pub(crate) struct Block {
+    pub(crate) path: PathBuf,
+    file: File,
+    pub(crate) window_start: i64,
+    pub(crate) checkpoint: u64,
+    /// Sorted by id.
+    pub(crate) entries: Vec<EntryMeta>,
+    events: (u64, u32),
+    checks: (u64, u32),
+    pub(crate) bytes: u64,
+    /// Time of the first and last point (`i64::MAX`, `i64::MIN` for none).
+    pub(crate) first_ms: i64,
+    pub(crate) last_ms: i64,
+}
+
+/// The file name of a block: window start and checkpoint number.
+pub(crate) fn file_name(window_start: i64, checkpoint: u64) -> String {
+    format!("{window_start}-{checkpoint:08}.blk")
+}
+
+/// Window start and checkpoint of a block file name.
+pub(crate) fn parse_name(name: &str) -> Option<(i64, u64)> {
+    let stem = name.strip_suffix(".blk")?;
+    let (start, ckpt) = stem.rsplit_once('-')?;
+    Some((start.parse().ok()?, ckpt.parse().ok()?))
+}
+
+fn with_crc(body: &[u8]) -> Vec<u8> {
+    let mut out = crc32fast::hash(body).to_le_bytes().to_vec();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Encodes one series' points (sorted by time) with its rollups.
+pub(crate) fn encode_float_entry(points: &[(i64, f64)]) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u8(SeriesKind::Gauge.code()); // a float entry; the series' kind is in the index
+    let ts: Vec<i64> = points.iter().map(|p| p.0).collect();
+    let vs: Vec<f64> = points.iter().map(|p| p.1).collect();
+    w.bytes(&encode_i64(&ts));
+    w.bytes(&encode_f64(&vs));
+    for res in [MINUTE_MS, HOUR_MS] {
+        let b = rollup::buckets(points, res);
+        w.varint(b.len() as u64);
+        w.bytes(&encode_i64(
+            &b.iter().map(|b| b.start_ms).collect::<Vec<_>>(),
+        ));
+        w.bytes(&encode_f64(&b.iter().map(|b| b.min).collect::<Vec<_>>()));
+        w.bytes(&encode_f64(&b.iter().map(|b| b.max).collect::<Vec<_>>()));
+        w.bytes(&encode_f64(&b.iter().map(|b| b.sum).collect::<Vec<_>>()));
+        w.bytes(&encode_u64(&b.iter().map(|b| b.count).collect::<Vec<_>>()));
+    }
+    with_crc(&w.buf)
+}
+
+fn sketch_blob(w: &mut Writer, sketches: &[(i64, Sketch)]) {
+    w.varint(sketches.len() as u64);
+    w.bytes(&encode_i64(
+        &sketches.iter().map(|s| s.0).collect::<Vec<_>>(),
+    ));
+    let mut blob = Writer::default();
+    for (_, s) in sketches {
+        blob.sketch(s);
+    }
+    w.bytes(&blob.buf);
+}
+
+/// Encodes one sketch series' points (sorted by time) with its rollups.
+pub(crate) fn encode_sketch_entry(points: &[(i64, Sketch)]) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u8(SeriesKind::Sketch.code());
+    sketch_blob(&mut w, points);
+    for res in [MINUTE_MS, HOUR_MS] {
+        sketch_blob(&mut w, &rollup::sketches(points, res));
+    }
+    with_crc(&w.buf)
+}
+
+/// Checks an entry's crc; its body.
+pub(crate) fn entry_body(bytes: &[u8]) -> Result<&[u8], DecodeError> {
+    if bytes.len() < 4 {
+        return Err(DecodeError::new(0, "entry shorter than its checksum"));
+    }
+    let (crc, body) = bytes.split_at(4);
+    if crc32fast::hash(body).to_le_bytes() != crc {
+        return Err(DecodeError::new(0, "entry checksum mismatch"));
+    }
+    Ok(body)
+}
+
+/// Float buckets of one resolution from an entry body (raw points as one-value buckets);
+/// for sketch entries, each sketch's summary.
+pub(crate) fn decode_buckets(
+    body: &[u8],
+    points: usize,
+    res: Resolution,
+) -> Result<Vec<Bucket>, DecodeError> {
+    let mut r = Reader::new(body);
+    let kind = r.u8("entry kind")?;
+    if kind == SeriesKind::Sketch.code() {
+        return Ok(decode_sketches(body, points, res)?
+            .iter()
+            .map(|(t, s)| rollup::sketch_bucket(*t, s))
+            .collect());
+    }
+    let ts = r.bytes("times")?;
+    let vs = r.bytes("values")?;
+    if res == Resolution::Raw {
+        let ts = decode_i64(ts, points, "times")?;
+        let vs = decode_f64(vs, points, "values")?;
+        return Ok(ts
+            .into_iter()
+            .zip(vs)
+            .map(|(t, v)| Bucket::one(t, v))
+            .collect());
+    }
+    for level in [Resolution::Minute, Resolution::Hour] {
+        let n = r.len(points, "rollup rows")?;
+        let cols: Vec<&[u8]> = (0..5)
+            .map(|_| r.bytes("rollup column"))
+            .collect::<Result<_, _>>()?;
+        if level == res {
+            let starts = decode_i64(cols[0], n, "rollup starts")?;
+            let min = decode_f64(cols[1], n, "rollup min")?;
+            let max = decode_f64(cols[2], n, "rollup max")?;
+            let sum = decode_f64(cols[3], n, "rollup sum")?;
+            let count = decode_u64(cols[4], n, "rollup count")?;
+            return Ok((0..n)
+                .map(|i| Bucket {
+                    start_ms: starts[i],
+                    min: min[i],
+                    max: max[i],
+                    sum: sum[i],
+                    count: count[i],
+                })
+                .collect());
+        }
+    }
+    unreachable!("every resolution is handled")
+}
+
+fn read_sketch_blob(r: &mut Reader<'_>, limit: usize) -> Result<Vec<(i64, Sketch)>, DecodeError> {
+    let n = r.len(limit, "sketch rows")?;
+    let ts = decode_i64(r.bytes("sketch times")?, n, "sketch times")?;
+    let mut blob = Reader::new(r.bytes("sketches")?);
+    let mut out = Vec::with_capacity(n);
+    for t in ts {
+        out.push((t, blob.sketch()?));
+    }
+    Ok(out)
+}
+
+/// Sketches of one resolution from a sketch entry's body.
+pub(crate) fn decode_sketches(
+    body: &[u8],
+    points: usize,
+    res: Resolution,
+) -> Result<Vec<(i64, Sketch)>, DecodeError> {
+    let mut r = Reader::new(body);
+    if r.u8("entry kind")? != SeriesKind::Sketch.code() {
+        return Err(DecodeError::new(0, "not a sketch entry"));
+    }
+    for level in [Resolution::Raw, Resolution::Minute, Resolution::Hour] {
+        let rows = read_sketch_blob(&mut r, points)?;
+        if level == Resolution::Raw && rows.len() != points {
+            return Err(DecodeError::new(
+                0,
+                format!("{} sketches where {points} were expected", rows.len()),
+            ));
+        }
+        if level == res {
+            return Ok(rows);
+        }
+    }
+    unreachable!("every resolution is handled")
+}
+
+/// Writes the window's series, events and checks as a block file, synced; the caller
+/// syncs the directory. A failure leaves no file behind.
+pub(crate) fn write(
+    dir: &Path,
+    window_start: i64,
+    checkpoint: u64,
+    window: &Window,
+    index: &Index,
+) -> Result<Block> {
+    let path = dir.join(file_name(window_start, checkpoint));
+    let tmp = path.with_extension("blk.tmp");
+    let result = write_file(&tmp, window_start, window, index)
+        .and_then(|()| fs::rename(&tmp, &path).at(&path));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    open(&path)
+}
+
+fn write_file(tmp: &Path, window_start: i64, window: &Window, index: &Index) -> Result<()> {
+    let file = File::create(tmp).at(tmp)?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut at = 0u64;
+    let mut put = |out: &mut BufWriter<File>, bytes: &[u8]| -> Result<u64> {
+        let start = at;
+        out.write_all(bytes).at(tmp)?;
+        at += bytes.len() as u64;
+        Ok(start)
+    };
+    let mut header = MAGIC.to_vec();
+    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header.extend_from_slice(&window_start.to_le_bytes());
+    put(&mut out, &header)?;
+    let mut ids: Vec<&SeriesId> = window.series.keys().collect();
+    ids.sort();
+    let mut ix = Writer::default();
+    ix.varint(ids.len() as u64);
+    for id in ids {
+        let chunk = &window.series[id];
+        let kind = index.get(*id).map_or(SeriesKind::Gauge, |k| k.kind);
+        let (bytes, first, last) = if kind == SeriesKind::Sketch {
+            let mut p = chunk.sketches();
+            p.sort_by_key(|x| x.0);
+            (encode_sketch_entry(&p), p[0].0, p[p.len() - 1].0)
+        } else {
+            let mut p = chunk.points();
+            p.sort_by_key(|x| x.0);
+            (encode_float_entry(&p), p[0].0, p[p.len() - 1].0)
+        };
+        let offset = put(&mut out, &bytes)?;
+        ix.varint(id.0);
+        ix.u8(kind.code());
+        ix.varint(chunk.len() as u64);
+        ix.zigzag(first);
+        ix.zigzag(last);
+        ix.varint(offset);
+        ix.varint(bytes.len() as u64);
+    }
+    let mut ev = Writer::default();
+    ev.varint(window.events.len() as u64);
+    for e in &window.events {
+        encode_event(&mut ev, e);
+    }
+    let ev = with_crc(&ev.buf);
+    let mut ck = Writer::default();
+    ck.varint(window.checks.len() as u64);
+    for c in &window.checks {
+        encode_check(&mut ck, c);
+    }
+    let ck = with_crc(&ck.buf);
+    for section in [&ev, &ck] {
+        let offset = put(&mut out, section)?;
+        ix.varint(offset);
+        ix.varint(section.len() as u64);
+    }
+    let index_offset = put(&mut out, &ix.buf)?;
+    let mut trailer = index_offset.to_le_bytes().to_vec();
+    trailer.extend_from_slice(&(ix.buf.len() as u32).to_le_bytes());
+    trailer.extend_from_slice(&crc32fast::hash(&ix.buf).to_le_bytes());
+    put(&mut out, &trailer)?;
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::io(tmp, e.into_error()))?;
+    file.sync_all().at(tmp)
+}
+
+fn read_at(file: &File, path: &Path, offset: u64, len: u64) -> Result<Vec<u8>> {
+    let mut buf = vec![0; len as usize];
+    file.read_exact_at(&mut buf, offset).at(path)?;
+    Ok(buf)
+}
+
+/// Opens a block, reading its header, trailer and index.
+pub(crate) fn open(path: &Path) -> Result<Block> {
+    let file = File::open(path).at(path)?;
+    let size = file.metadata().at(path)?.len();
+    let (window_start, checkpoint) = path
+        .file_name()
+        .and_then(|n| parse_name(&n.to_string_lossy()))
+        .ok_or_else(|| {
+            Error::corrupt(
+                path,
+                0,
+                "not a block file name (<window start>-<checkpoint>.blk)",
+            )
+        })?;
+    if size < HEADER + TRAILER {
+        return Err(Error::corrupt(
+            path,
+            0,
+            format!("truncated block: {size} bytes, less than a header and a trailer"),
+        ));
+    }
+    let header = read_at(&file, path, 0, HEADER)?;
+    if header[..4] != MAGIC {
+        return Err(Error::corrupt(
+            path,
+            0,
+            "not a block file (bad magic number)",
+        ));
+    }
+    let version = u32::from_le_bytes(header[4..8].try_into().expect("four bytes"));
+    if version > FORMAT_VERSION {
+        return Err(Error::NewerVersion {
+            path: path.to_owned(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let trailer = read_at(&file, path, size - TRAILER, TRAILER)?;
+    let index_offset = u64::from_le_bytes(trailer[..8].try_into().expect("eight bytes"));
+    let index_len = u64::from(u32::from_le_bytes(
+        trailer[8..12].try_into().expect("four bytes"),
+    ));
+    let crc = u32::from_le_bytes(trailer[12..].try_into().expect("four bytes"));
+    if index_offset < HEADER || index_offset.saturating_add(index_len) != size - TRAILER {
+        return Err(Error::corrupt(path, size - TRAILER, format!(
+            "truncated or damaged block: the trailer's index ({index_offset}, {index_len} bytes) does not end where the trailer starts"
+        )));
+    }
+    let ix = read_at(&file, path, index_offset, index_len)?;
+    if crc32fast::hash(&ix) != crc {
+        return Err(Error::corrupt(
+            path,
+            index_offset,
+            "index checksum mismatch",
+        ));
+    }
+    let corrupt = |e: DecodeError| Error::corrupt(path, index_offset + e.at as u64, e.what);
+    let mut r = Reader::new(&ix);
+    let n = r.len(ix.len(), "entry count").map_err(corrupt)?;
+    let mut entries = Vec::with_capacity(n);
+    let section = |r: &mut Reader<'_>, what: &str| -> Result<(u64, u32), DecodeError> {
+        let at = r.at;
+        let offset = r.varint(what)?;
+        let len = r.varint(what)?;
+        if offset < HEADER || offset.saturating_add(len) > index_offset || len > u64::from(u32::MAX)
+        {
+            return Err(DecodeError::new(
+                at,
+                format!("{what} ({offset}, {len} bytes) outside the data"),
+            ));
+        }
+        Ok((offset, len as u32))
+    };
+    for _ in 0..n {
+        let id = r.varint("series id").map_err(corrupt)?;
+        let at = r.at;
+        let kind = SeriesKind::from_code(r.u8("kind").map_err(corrupt)?)
+            .ok_or_else(|| corrupt(DecodeError::new(at, "unknown series kind")))?;
+        let points = r.varint("point count").map_err(corrupt)?;
+        let first_ms = r.zigzag("first time").map_err(corrupt)?;
+        let last_ms = r.zigzag("last time").map_err(corrupt)?;
+        let (offset, len) = section(&mut r, "entry").map_err(corrupt)?;
+        let Ok(points) = u32::try_from(points) else {
+            return Err(corrupt(DecodeError::new(at, "point count too large")));
+        };
+        if entries.last().is_some_and(|e: &EntryMeta| e.id >= id) {
+            return Err(corrupt(DecodeError::new(at, "series ids not increasing")));
+        }
+        entries.push(EntryMeta {
+            id,
+            kind,
+            points,
+            first_ms,
+            last_ms,
+            offset,
+            len,
+        });
+    }
+    let events = section(&mut r, "events").map_err(corrupt)?;
+    let checks = section(&mut r, "checks").map_err(corrupt)?;
+    let first_ms = entries.iter().map(|e| e.first_ms).min().unwrap_or(i64::MAX);
+    let last_ms = entries.iter().map(|e| e.last_ms).max().unwrap_or(i64::MIN);
+    Ok(Block {
+        path: path.to_owned(),
+        file,
+        window_start,
+        checkpoint,
+        entries,
+        events,
+        checks,
+        bytes: size,
+        first_ms,
+        last_ms,
+    })
+}
+
+impl Block {
+    /// The entry of `id`.
+    pub(crate) fn entry(&self, id: SeriesId) -> Option<&EntryMeta> {
+        self.entries
+            .binary_search_by_key(&id.0, |e| e.id)
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// An entry's checked body.
+    pub(crate) fn read(&self, e: &EntryMeta) -> Result<Vec<u8>> {
+        let bytes = read_at(&self.file, &self.path, e.offset, u64::from(e.len))?;
+        entry_body(&bytes).map_err(|d| Error::corrupt(&self.path, e.offset, d.what))?;
+        Ok(bytes[4..].to_vec())
+    }
+
+    /// Names damage in an entry (at `e.offset` + the decoder's offset).
+    pub(crate) fn damage(&self, e: &EntryMeta, d: &DecodeError) -> Damage {
+        Damage {
+            path: self.path.clone(),
+            offset: e.offset + 4 + d.at as u64,
+            what: d.what.clone(),
+        }
+    }
+
+    fn section(&self, (offset, len): (u64, u32)) -> Result<Vec<u8>> {
+        let bytes = read_at(&self.file, &self.path, offset, u64::from(len))?;
+        entry_body(&bytes).map_err(|d| Error::corrupt(&self.path, offset, d.what))?;
+        Ok(bytes[4..].to_vec())
+    }
+
+    /// The window's events.
+    pub(crate) fn events(&self) -> Result<Vec<EventRecord>> {
+        let body = self.section(self.events)?;
+        let mut r = Reader::new(&body);
+        let corrupt =
+            |e: DecodeError| Error::corrupt(&self.path, self.events.0 + 4 + e.at as u64, e.what);
+        let n = r.len(body.len(), "event count").map_err(corrupt)?;
+        (0..n)
+            .map(|_| decode_event(&mut r, body.len()).map_err(corrupt))
+            .collect()
+    }
+
+    /// The window's service checks.
+    pub(crate) fn checks(&self) -> Result<Vec<CheckRecord>> {
+        let body = self.section(self.checks)?;
+        let mut r = Reader::new(&body);
+        let corrupt =
+            |e: DecodeError| Error::corrupt(&self.path, self.checks.0 + 4 + e.at as u64, e.what);
+        let n = r.len(body.len(), "check count").map_err(corrupt)?;
+        (0..n)
+            .map(|_| decode_check(&mut r, body.len()).map_err(corrupt))
+            .collect()
+    }
+
+    /// Points in the block.
+    pub(crate) fn points(&self) -> u64 {
+        self.entries.iter().map(|e| u64::from(e.points)).sum()
+    }
+
+    /// Reads and decodes everything; the damage found.
+    pub(crate) fn verify(&self) -> Vec<Damage> {
+        let mut out = Vec::new();
+        for e in &self.entries {
+            let body = match self.read(e) {
+                Ok(b) => b,
+                Err(err) => {
+                    out.push(to_damage(&self.path, e.offset, err));
+                    continue;
+                }
+            };
+            let n = e.points as usize;
+            let checked = if e.kind == SeriesKind::Sketch {
+                [Resolution::Raw, Resolution::Minute, Resolution::Hour]
+                    .into_iter()
+                    .try_for_each(|r| decode_sketches(&body, n, r).map(|_| ()))
+            } else {
+                [Resolution::Raw, Resolution::Minute, Resolution::Hour]
+                    .into_iter()
+                    .try_for_each(|r| decode_buckets(&body, n, r).map(|_| ()))
+            };
+            if let Err(d) = checked {
+                out.push(self.damage(e, &d));
+            }
+        }
+        if let Err(err) = self.events() {
+            out.push(to_damage(&self.path, self.events.0, err));
+        }
+        if let Err(err) = self.checks() {
+            out.push(to_damage(&self.path, self.checks.0, err));
+        }
+        out
+    }
+}
+
+/// An error as damage (keeping its own offset when it has one).
+pub(crate) fn to_damage(path: &Path, offset: u64, e: Error) -> Damage {
+    match e {
+        Error::Corrupt { path, offset, what } => Damage { path, offset, what },
+        e => Damage {
+            path: path.to_owned(),
+            offset,
+            what: e.to_string(),
+        },
+    }
+}

@@ -1,0 +1,40 @@
+//! How a store is run: fsync policy, retention, block window.
+
+use std::time::Duration;
+
+use crate::wal::FsyncPolicy;
+
+/// Options of [`crate::Store::open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// When the write-ahead log is synced (default: every flush).
+    pub fsync: FsyncPolicy,
+    /// Blocks whose window ended longer ago than this before the newest point are deleted
+    /// (default 15 days).
+    pub retention: Duration,
+    /// The length of a block window: the head holds a window until it is sealed (default 2 h;
+    /// a multiple of one hour).
+    pub block: Duration,
+    /// How long after a window's end points for it are still awaited before it is sealed
+    /// (default 1 min), measured in data time (the newest point's time).
+    pub seal_delay: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            fsync: FsyncPolicy::EveryFlush,
+            retention: Duration::from_secs(15 * 86_400),
+            block: Duration::from_secs(2 * 3600),
+            seal_delay: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Options {
+    pub(crate) fn block_ms(&self) -> i64 {
+        let ms = self.block.as_millis() as i64;
+        // Whole hours, so that hour rollups never straddle two blocks.
+        (ms / crate::rollup::HOUR_MS).max(1) * crate::rollup::HOUR_MS
+    }
+}

@@ -1,0 +1,739 @@
+//! The store: opens a data directory, takes flushes, answers reads.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError, RwLock};
+
+use herd_aggregate::{CheckRecord, EventRecord, Flush, Sketch, Value};
+
+use crate::block::{self, Block};
+use crate::error::{AtPath, Error, Result};
+use crate::head::{Head, Sample};
+use crate::index::{decode_definition, encode_definition, Index, KeyParts};
+use crate::key::{align, Bucket, SeriesId, SeriesKey, SeriesKind};
+use crate::lock::DirLock;
+use crate::logfile::{self, LogFile};
+use crate::options::Options;
+use crate::record::{self, Damage};
+use crate::rollup::{self, Resolution};
+use crate::wal::{Entry, Wal};
+
+/// The series log's file name.
+pub const SERIES_FILE: &str = "series.log";
+const SERIES_MAGIC: [u8; 4] = *b"HSER";
+/// The directory of the write-ahead log.
+pub const WAL_DIR: &str = "wal";
+/// The directory of the sealed blocks.
+pub const BLOCKS_DIR: &str = "blocks";
+/// Most warnings kept (the oldest are dropped past it).
+const WARNINGS_KEPT: usize = 1000;
+
+/// Figures about what a store holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Series known.
+    pub series: usize,
+    /// Points held, sealed and in the head.
+    pub points: u64,
+    /// Points in sealed blocks.
+    pub block_points: u64,
+    /// Bytes of the sealed blocks (rollups, events and index included).
+    pub block_bytes: u64,
+    /// `block_bytes / block_points` (0 with no block).
+    pub bytes_per_point: f64,
+    /// Sealed blocks.
+    pub blocks: usize,
+    /// Points in the head (memory, and the write-ahead log).
+    pub head_points: u64,
+    /// Bytes the head's point columns hold in memory.
+    pub head_bytes: u64,
+    /// Bytes of the write-ahead log.
+    pub wal_bytes: u64,
+    /// Time of the oldest point, ms since the epoch.
+    pub oldest_ms: Option<i64>,
+    /// Time of the newest point, ms since the epoch.
+    pub newest_ms: Option<i64>,
+    /// Times sealing failed (the head keeps the points and it is tried again).
+    pub seal_failures: u64,
+}
+
+/// What [`Store::check`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Files read.
+    pub files: usize,
+    /// Records and entries whose checksum was verified.
+    pub checked: u64,
+    /// Damage found, naming file and byte offset.
+    pub damage: Vec<Damage>,
+}
+
+struct Inner {
+    opts: Options,
+    index: Index,
+    head: Head,
+    /// Sorted by window start, then checkpoint.
+    blocks: Vec<Block>,
+    wal: Wal,
+    series_log: LogFile,
+    checks: BTreeMap<(String, String), CheckRecord>,
+    newest_ms: Option<i64>,
+    seal_failures: u64,
+}
+
+/// An open data directory. Reads take `&self` and may run on many threads at once; a write
+/// waits for them.
+pub struct Store {
+    dir: PathBuf,
+    inner: RwLock<Inner>,
+    warnings: Mutex<Vec<Damage>>,
+    _lock: DirLock,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn note_check(checks: &mut BTreeMap<(String, String), CheckRecord>, c: &CheckRecord) {
+    let key = (c.name.clone(), c.host.clone());
+    match checks.get(&key) {
+        Some(old) if old.timestamp > c.timestamp => {}
+        _ => {
+            checks.insert(key, c.clone());
+        }
+    }
+}
+
+impl Inner {
+    fn block_ms(&self) -> i64 {
+        self.opts.block_ms()
+    }
+
+    fn note_time(&mut self, t: i64) {
+        self.newest_ms = Some(self.newest_ms.map_or(t, |n| n.max(t)));
+    }
+
+    /// Applies a logged entry to the head; the number of points whose series is unknown.
+    fn apply(&mut self, e: Entry) -> usize {
+        let mut unknown = 0;
+        for (id, t, v) in e.points {
+            if self.index.get(id).is_none() {
+                unknown += 1;
+                continue;
+            }
+            self.head.push(id, t, &v);
+            self.note_time(t);
+        }
+        for ev in e.events {
+            self.head.push_event(ev);
+        }
+        for c in e.checks {
+            note_check(&mut self.checks, &c);
+            self.head.push_check(c);
+        }
+        unknown
+    }
+
+    fn snapshot(&self, skip_before: i64) -> Entry {
+        let mut e = Entry {
+            snapshot: true,
+            ..Entry::default()
+        };
+        for (&start, w) in self.head.windows.range(skip_before..) {
+            let _ = start;
+            for (&id, chunk) in &w.series {
+                if self
+                    .index
+                    .get(id)
+                    .is_some_and(|k| k.kind == SeriesKind::Sketch)
+                {
+                    e.points.extend(
+                        chunk
+                            .sketches()
+                            .into_iter()
+                            .map(|(t, s)| (id, t, Sample::Sketch(s))),
+                    );
+                } else {
+                    e.points.extend(
+                        chunk
+                            .points()
+                            .into_iter()
+                            .map(|(t, v)| (id, t, Sample::Scalar(v))),
+                    );
+                }
+            }
+            e.events.extend(w.events.iter().cloned());
+            e.checks.extend(w.checks.iter().cloned());
+        }
+        e
+    }
+
+    /// Seals every head window that ends at or before `until`; the number sealed.
+    fn seal(&mut self, dir: &Path, until: i64) -> Result<usize> {
+        let block_ms = self.block_ms();
+        let closed: Vec<i64> = self
+            .head
+            .windows
+            .keys()
+            .copied()
+            .filter(|&s| s.saturating_add(block_ms) <= until)
+            .collect();
+        if closed.is_empty() {
+            return Ok(0);
+        }
+        let blocks_dir = dir.join(BLOCKS_DIR);
+        let checkpoint = self.wal.seq() + 1;
+        let mut sealed = Vec::new();
+        let mut result = Ok(());
+        for &start in &closed {
+            match block::write(
+                &blocks_dir,
+                start,
+                checkpoint,
+                &self.head.windows[&start],
+                &self.index,
+            ) {
+                Ok(b) => sealed.push(b),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let keep_from = closed.last().map_or(i64::MIN, |s| s + 1);
+        let result = result
+            .and_then(|()| logfile::sync_dir(&blocks_dir))
+            .and_then(|()| self.wal.checkpoint(&self.snapshot(keep_from)));
+        if let Err(e) = result {
+            // Not committed: the old log segments and the head still hold everything.
+            for b in sealed {
+                let _ = fs::remove_file(&b.path);
+            }
+            self.seal_failures += 1;
+            return Err(e);
+        }
+        for start in &closed {
+            self.head.windows.remove(start);
+        }
+        let n = sealed.len();
+        self.blocks.extend(sealed);
+        self.blocks.sort_by_key(|b| (b.window_start, b.checkpoint));
+        self.apply_retention()?;
+        Ok(n)
+    }
+
+    /// Deletes the blocks past retention.
+    fn apply_retention(&mut self) -> Result<()> {
+        let Some(newest) = self.newest_ms else {
+            return Ok(());
+        };
+        let keep_after = newest.saturating_sub(self.opts.retention.as_millis() as i64);
+        let block_ms = self.block_ms();
+        let mut failed = None;
+        self.blocks.retain(|b| {
+            if b.window_start.saturating_add(block_ms) > keep_after {
+                return true;
+            }
+            match fs::remove_file(&b.path) {
+                Ok(()) => false,
+                Err(e) => {
+                    failed = Some(Error::io(&b.path, e));
+                    true
+                }
+            }
+        });
+        failed.map_or(Ok(()), Err)
+    }
+
+    fn kind_of(&self, id: SeriesId) -> Option<SeriesKind> {
+        self.index.get(id).map(|k| k.kind)
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the data directory `dir`: takes its lock, checks its
+    /// format version, loads the series index and the blocks, and replays the write-ahead
+    /// log. Damaged log records are skipped and reported by [`Store::warnings`]; the store
+    /// opens all the same. A directory or block written by a newer format is refused.
+    pub fn open(dir: impl AsRef<Path>, opts: Options) -> Result<Self> {
+        let dir = dir.as_ref().to_owned();
+        fs::create_dir_all(&dir).at(&dir)?;
+        let lock = DirLock::take(&dir)?;
+        crate::version::check_or_create(&dir)?;
+        let mut warnings = Vec::new();
+
+        let mut index = Index::default();
+        let series_path = dir.join(SERIES_FILE);
+        let series_log = if series_path.exists() {
+            let body = logfile::read(&series_path, SERIES_MAGIC)?;
+            let scan = logfile::scan(&series_path, &body);
+            warnings.extend(scan.damage.iter().cloned());
+            for (at, payload) in &scan.records {
+                match decode_definition(payload) {
+                    Ok((id, key)) => index.insert(id, key),
+                    Err(e) => warnings.push(Damage {
+                        path: series_path.clone(),
+                        offset: at + record::HEADER as u64 + e.at as u64,
+                        what: e.what,
+                    }),
+                }
+            }
+            LogFile::append_to(&series_path, scan.good_end, SERIES_MAGIC)?
+        } else {
+            let f = LogFile::create(&series_path, SERIES_MAGIC)?;
+            logfile::sync_dir(&dir)?;
+            f
+        };
+
+        let (wal, replay) = Wal::open(&dir.join(WAL_DIR), opts.fsync)?;
+        warnings.extend(replay.damage);
+
+        let blocks_dir = dir.join(BLOCKS_DIR);
+        fs::create_dir_all(&blocks_dir).at(&blocks_dir)?;
+        let mut blocks = Vec::new();
+        for e in fs::read_dir(&blocks_dir).at(&blocks_dir)? {
+            let path = e.at(&blocks_dir)?.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if path.extension().is_some_and(|e| e == "tmp") {
+                fs::remove_file(&path).at(&path)?;
+                continue;
+            }
+            let Some((_, checkpoint)) = block::parse_name(&name) else {
+                continue;
+            };
+            if checkpoint > replay.checkpoint {
+                // Written by a seal whose checkpoint never committed: the log still has it.
+                fs::remove_file(&path).at(&path)?;
+                continue;
+            }
+            match block::open(&path) {
+                Ok(b) => blocks.push(b),
+                Err(e @ Error::NewerVersion { .. }) => return Err(e),
+                Err(e) => warnings.push(block::to_damage(&path, 0, e)),
+            }
+        }
+        blocks.sort_by_key(|b| (b.window_start, b.checkpoint));
+
+        let mut inner = Inner {
+            head: Head::new(opts.block_ms()),
+            opts,
+            index,
+            blocks,
+            wal,
+            series_log,
+            checks: BTreeMap::new(),
+            newest_ms: None,
+            seal_failures: 0,
+        };
+        for b in &inner.blocks {
+            match b.checks() {
+                Ok(cs) => cs.iter().for_each(|c| note_check(&mut inner.checks, c)),
+                Err(e) => warnings.push(block::to_damage(&b.path, 0, e)),
+            }
+        }
+        if let Some(t) = inner
+            .blocks
+            .iter()
+            .map(|b| b.last_ms)
+            .max()
+            .filter(|&t| t > i64::MIN)
+        {
+            inner.note_time(t);
+        }
+        let wal_dir = dir.join(WAL_DIR);
+        for e in replay.entries {
+            let unknown = inner.apply(e);
+            if unknown > 0 {
+                warnings.push(Damage {
+                    path: wal_dir.clone(),
+                    offset: 0,
+                    what: format!(
+                        "{unknown} logged points of series missing from {SERIES_FILE} skipped"
+                    ),
+                });
+            }
+        }
+        inner.apply_retention()?;
+        Ok(Self {
+            dir,
+            inner: RwLock::new(inner),
+            warnings: Mutex::new(warnings),
+            _lock: lock,
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write_lock(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn warn(&self, d: Damage) {
+        let mut w = self.warnings.lock().unwrap_or_else(PoisonError::into_inner);
+        if w.len() >= WARNINGS_KEPT {
+            w.remove(0);
+        }
+        w.push(d);
+    }
+
+    /// Damage skipped so far (at open: torn or corrupt log records; later: unreadable block
+    /// entries met by reads), each naming the file and byte offset.
+    pub fn warnings(&self) -> Vec<Damage> {
+        self.warnings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stores one flush: new series go to the series log, the flush to the write-ahead log
+    /// (synced as [`Options::fsync`] says), then to the head; windows that closed are sealed.
+    /// On an error (a full disk) nothing of this flush is kept and what was stored before
+    /// is intact; the caller counts the flush as lost.
+    pub fn write(&self, flush: &Flush) -> Result<()> {
+        let mut inner = self.write_lock();
+        let inner = &mut *inner;
+        let first_new = inner.index.next_id();
+        let mut defs = Vec::new();
+        let mut entry = Entry::default();
+        entry.points.reserve(flush.points.len());
+        for p in &flush.points {
+            let parts = KeyParts::of(p);
+            let id = if let Some(id) = inner.index.find(&parts) {
+                id
+            } else {
+                let id = inner.index.next_id();
+                let key = parts.to_key();
+                defs.extend(record::frame(&encode_definition(id, &key)));
+                inner.index.insert(id, key);
+                id
+            };
+            let v = match &p.value {
+                Value::Scalar(v) => Sample::Scalar(*v),
+                Value::Sketch(s) => Sample::Sketch((**s).clone()),
+            };
+            entry.points.push((id, p.timestamp_ms as i64, v));
+        }
+        entry.events.clone_from(&flush.events);
+        entry.checks.clone_from(&flush.checks);
+        if !defs.is_empty() {
+            let stored = inner.series_log.append(&defs).and_then(|()| {
+                if inner.opts.fsync == crate::FsyncPolicy::Never {
+                    Ok(())
+                } else {
+                    inner.series_log.sync()
+                }
+            });
+            if let Err(e) = stored {
+                inner.index.truncate(first_new);
+                return Err(e);
+            }
+        }
+        inner.wal.append(&entry)?;
+        inner.apply(entry);
+        if let Some(newest) = inner.newest_ms {
+            let until = newest.saturating_sub(inner.opts.seal_delay.as_millis() as i64);
+            if let Err(e) = inner.seal(&self.dir, until) {
+                self.warn(block::to_damage(&self.dir, 0, e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Seals every head window that ends at or before `until_ms` into blocks now (writing
+    /// normally seals a window once the newest point is past its end plus the seal delay);
+    /// the number of blocks written.
+    pub fn seal(&self, until_ms: i64) -> Result<usize> {
+        self.write_lock().seal(&self.dir, until_ms)
+    }
+
+    /// Syncs the log (for [`FsyncPolicy::Interval`] and [`FsyncPolicy::Never`]).
+    pub fn sync(&self) -> Result<()> {
+        let mut inner = self.write_lock();
+        inner.series_log.sync()?;
+        inner.wal.sync()
+    }
+
+    /// Every metric name known, sorted.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.read().index.names().map(str::to_owned).collect()
+    }
+
+    /// The series of a metric, from the index (no point is read).
+    pub fn series(&self, metric: &str) -> Vec<(SeriesId, SeriesKey)> {
+        self.read().index.series_of(metric)
+    }
+
+    /// The key of a series.
+    pub fn key(&self, id: SeriesId) -> Option<SeriesKey> {
+        self.read().index.get(id).cloned()
+    }
+
+    /// Tag keys and their values over a metric's series (bare tags under their own name
+    /// with no value), from the index.
+    pub fn tags(&self, metric: &str) -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (_, k) in self.series(metric) {
+            for t in &k.tags {
+                let (key, value) = t.split_once(':').unwrap_or((t, ""));
+                let values = out.entry(key.to_owned()).or_default();
+                if !value.is_empty() && !values.iter().any(|v| v == value) {
+                    values.push(value.to_owned());
+                }
+            }
+        }
+        for v in out.values_mut() {
+            v.sort();
+        }
+        out
+    }
+
+    /// Buckets aligned to multiples of `step_ms` (`start_ms % step_ms == 0`), the non-empty
+    /// ones, in time order, for every bucket that overlaps `[from_ms, to_ms)` (whole buckets:
+    /// a bucket's points count even where they lie before `from_ms`). Read from the coarsest
+    /// stored resolution that divides `step_ms`: 1 h rollups, 1 min rollups or raw points.
+    /// For a sketch series, each bucket holds the samples' min, max, sum and count.
+    pub fn read_buckets(
+        &self,
+        id: SeriesId,
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<Bucket> {
+        let Some((lo, hi)) = span(from_ms, to_ms, step_ms) else {
+            return Vec::new();
+        };
+        let inner = self.read();
+        let Some(kind) = inner.kind_of(id) else {
+            return Vec::new();
+        };
+        let res = Resolution::for_step(step_ms);
+        let mut out: BTreeMap<i64, Bucket> = BTreeMap::new();
+        let mut add = |b: &Bucket| {
+            if b.start_ms >= lo && b.start_ms < hi {
+                let start = align(b.start_ms, step_ms);
+                out.entry(start)
+                    .or_insert(Bucket {
+                        start_ms: start,
+                        min: 0.0,
+                        max: 0.0,
+                        sum: 0.0,
+                        count: 0,
+                    })
+                    .merge(b);
+            }
+        };
+        for b in blocks_in(&inner.blocks, lo, hi) {
+            let Some(e) = b.entry(id) else { continue };
+            if e.last_ms < align(lo, res.ms()) || e.first_ms >= hi {
+                continue;
+            }
+            let got = b.read(e).and_then(|body| {
+                block::decode_buckets(&body, e.points as usize, res)
+                    .map_err(|d| Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what))
+            });
+            match got {
+                Ok(rows) => rows.iter().for_each(&mut add),
+                Err(err) => self.warn(block::to_damage(&b.path, e.offset, err)),
+            }
+        }
+        for chunk in inner.head.chunks(id, lo, hi) {
+            if kind == SeriesKind::Sketch {
+                chunk
+                    .sketches()
+                    .iter()
+                    .for_each(|(t, s)| add(&rollup::sketch_bucket(*t, s)));
+            } else {
+                chunk
+                    .points()
+                    .iter()
+                    .for_each(|&(t, v)| add(&Bucket::one(t, v)));
+            }
+        }
+        out.into_values().collect()
+    }
+
+    /// For a distribution series, one merged sketch per aligned step bucket that overlaps
+    /// `[from_ms, to_ms)`, in time order (resolution chosen as for [`Store::read_buckets`]).
+    pub fn read_sketches(
+        &self,
+        id: SeriesId,
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<(i64, Sketch)> {
+        let Some((lo, hi)) = span(from_ms, to_ms, step_ms) else {
+            return Vec::new();
+        };
+        let inner = self.read();
+        if inner.kind_of(id) != Some(SeriesKind::Sketch) {
+            return Vec::new();
+        }
+        let res = Resolution::for_step(step_ms);
+        let mut out: BTreeMap<i64, Sketch> = BTreeMap::new();
+        let mut add = |t: i64, s: &Sketch| {
+            if t >= lo && t < hi {
+                out.entry(align(t, step_ms)).or_default().merge(s);
+            }
+        };
+        for b in blocks_in(&inner.blocks, lo, hi) {
+            let Some(e) = b.entry(id) else { continue };
+            let got = b.read(e).and_then(|body| {
+                block::decode_sketches(&body, e.points as usize, res)
+                    .map_err(|d| Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what))
+            });
+            match got {
+                Ok(rows) => rows.iter().for_each(|(t, s)| add(*t, s)),
+                Err(err) => self.warn(block::to_damage(&b.path, e.offset, err)),
+            }
+        }
+        for chunk in inner.head.chunks(id, lo, hi) {
+            chunk.sketches().iter().for_each(|(t, s)| add(*t, s));
+        }
+        out.into_iter().collect()
+    }
+
+    /// Events with `from_s <= timestamp < to_s` carrying every tag of `tags`, oldest first.
+    pub fn events(&self, from_s: i64, to_s: i64, tags: &[String]) -> Vec<EventRecord> {
+        let inner = self.read();
+        let keep = |e: &EventRecord| {
+            e.timestamp >= from_s && e.timestamp < to_s && tags.iter().all(|t| e.tags.contains(t))
+        };
+        let (lo, hi) = (from_s.saturating_mul(1000), to_s.saturating_mul(1000));
+        let mut out = Vec::new();
+        for b in blocks_in(&inner.blocks, lo, hi) {
+            match b.events() {
+                Ok(es) => out.extend(es.into_iter().filter(keep)),
+                Err(err) => self.warn(block::to_damage(&b.path, 0, err)),
+            }
+        }
+        for w in inner.head.windows.values() {
+            out.extend(w.events.iter().filter(|e| keep(e)).cloned());
+        }
+        out.sort_by_key(|e| e.timestamp);
+        out
+    }
+
+    /// The latest status of each service check, per check name and host.
+    pub fn latest_checks(&self) -> Vec<CheckRecord> {
+        self.read().checks.values().cloned().collect()
+    }
+
+    /// Figures about what the store holds.
+    pub fn stats(&self) -> Stats {
+        let inner = self.read();
+        let block_points: u64 = inner.blocks.iter().map(Block::points).sum();
+        let block_bytes: u64 = inner.blocks.iter().map(|b| b.bytes).sum();
+        let head_points = inner.head.points() as u64;
+        let firsts = inner
+            .blocks
+            .iter()
+            .map(|b| b.first_ms)
+            .filter(|&t| t < i64::MAX);
+        let head_first = inner
+            .head
+            .windows
+            .values()
+            .flat_map(|w| w.series.values())
+            .filter_map(|c| c.points().iter().map(|p| p.0).min());
+        Stats {
+            series: inner.index.len(),
+            points: block_points + head_points,
+            block_points,
+            block_bytes,
+            bytes_per_point: if block_points == 0 {
+                0.0
+            } else {
+                block_bytes as f64 / block_points as f64
+            },
+            blocks: inner.blocks.len(),
+            head_points,
+            head_bytes: inner.head.bytes() as u64,
+            wal_bytes: inner.wal.bytes().unwrap_or(0),
+            oldest_ms: firsts.chain(head_first).min(),
+            newest_ms: inner.newest_ms,
+            seal_failures: inner.seal_failures,
+        }
+    }
+
+    /// Reads every file of the data directory and verifies every checksum: the series log,
+    /// each log record, each block's index, entries, events and checks. Damage names the
+    /// file and byte offset.
+    pub fn check(&self) -> CheckReport {
+        let _inner = self.read();
+        check_dir(&self.dir)
+    }
+}
+
+/// Verifies every checksum in a data directory (see [`Store::check`]); also usable on a
+/// directory another process has open.
+pub fn check_dir(dir: &Path) -> CheckReport {
+    let mut report = CheckReport::default();
+    let mut logs = vec![(dir.join(SERIES_FILE), SERIES_MAGIC)];
+    if let Ok(segs) = crate::wal::segments(&dir.join(WAL_DIR)) {
+        logs.extend(segs.into_iter().map(|(_, p)| (p, crate::wal::MAGIC)));
+    }
+    for (path, magic) in logs {
+        report.files += 1;
+        match logfile::read(&path, magic) {
+            Ok(body) => {
+                let scan = logfile::scan(&path, &body);
+                report.checked += scan.records.len() as u64;
+                report.damage.extend(scan.damage);
+            }
+            Err(e) => report.damage.push(block::to_damage(&path, 0, e)),
+        }
+    }
+    let blocks_dir = dir.join(BLOCKS_DIR);
+    let mut paths: Vec<PathBuf> = fs::read_dir(&blocks_dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    paths.sort();
+    for path in paths {
+        if path.extension().is_none_or(|e| e != "blk") {
+            continue;
+        }
+        report.files += 1;
+        match block::open(&path) {
+            Ok(b) => {
+                report.checked += b.entries.len() as u64 + 3;
+                report.damage.extend(b.verify());
+            }
+            Err(e) => report.damage.push(block::to_damage(&path, 0, e)),
+        }
+    }
+    report
+}
+
+/// The aligned span `[lo, hi)` of whole step buckets overlapping `[from, to)`.
+fn span(from_ms: i64, to_ms: i64, step_ms: i64) -> Option<(i64, i64)> {
+    if step_ms <= 0 || to_ms <= from_ms {
+        return None;
+    }
+    Some((
+        align(from_ms, step_ms),
+        align(to_ms - 1, step_ms).saturating_add(step_ms),
+    ))
+}
+
+/// Blocks whose window may hold points in `[lo, hi)` (block windows are whole hours, so a
+/// window start at or past `hi` holds none; one ending before `lo` neither).
+fn blocks_in(blocks: &[Block], lo: i64, hi: i64) -> impl Iterator<Item = &Block> {
+    blocks
+        .iter()
+        .filter(move |b| b.window_start < hi && b.last_ms >= align(lo, rollup::HOUR_MS))
+}
