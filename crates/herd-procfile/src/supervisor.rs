@@ -145,6 +145,11 @@ enum Phase {
     Done,
 }
 
+/// A second SIGINT or SIGTERM this soon after the stop began is the same request (one Ctrl-C
+/// reaches herd both directly and through its group; `timeout -s INT` sends two); a later one
+/// means "stop waiting".
+const SAME_STOP: Duration = Duration::from_secs(1);
+
 const HANDLED: [libc::c_int; 6] = [
     libc::SIGINT,
     libc::SIGTERM,
@@ -191,6 +196,7 @@ pub fn supervise<W: Write>(
         streams: Vec::new(),
         wake,
         phase: Phase::Running,
+        stop_began: None,
         first_failure: None,
         termed: Vec::new(),
         service_exits: Arc::new(Mutex::new(Vec::new())),
@@ -211,6 +217,8 @@ struct Supervisor<W: Write> {
     streams: Vec<Stream>,
     wake: File,
     phase: Phase,
+    /// When stopping began, to tell a repeated signal from a deliberate second one.
+    stop_began: Option<Instant>,
     first_failure: Option<i32>,
     /// Stray descendants already sent SIGTERM in the current tier.
     termed: Vec<i32>,
@@ -326,6 +334,13 @@ impl<W: Write> Supervisor<W> {
                         self.out
                             .message(&self.system, &format!("{name} received, starting shutdown"));
                         self.begin_stop();
+                    }
+                    Phase::Stopping { killed: false, .. }
+                        if (signal == libc::SIGINT || signal == libc::SIGTERM)
+                            && self.stop_began.is_some_and(|t| t.elapsed() < SAME_STOP) =>
+                    {
+                        // Ctrl-C reaches the whole foreground group and `timeout -s INT`
+                        // signals twice: a second signal within a moment is the same request.
                     }
                     Phase::Stopping {
                         tier,
@@ -632,6 +647,7 @@ impl<W: Write> Supervisor<W> {
         if !matches!(self.phase, Phase::Running) {
             return;
         }
+        self.stop_began = Some(Instant::now());
         for p in &mut self.procs {
             if matches!(p.state, State::Backoff { .. } | State::NotStarted) {
                 p.state = State::Stopped;

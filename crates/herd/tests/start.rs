@@ -343,7 +343,8 @@ fn a_second_ctrl_c_skips_the_wait() {
     wait_lines(&dir.path().join("ready"), 0);
     let started = Instant::now();
     signal(pid, "INT");
-    std::thread::sleep(Duration::from_millis(200));
+    // A deliberate second Ctrl-C, after the first one's moment (1 s) has passed.
+    std::thread::sleep(Duration::from_millis(1300));
     signal(pid, "INT");
     let out = finish(child, started);
     assert!(out.elapsed < Duration::from_secs(10), "{:?}", out.elapsed);
@@ -353,6 +354,29 @@ fn a_second_ctrl_c_skips_the_wait() {
         "SIGINT received again, not waiting any longer",
     );
     assert_line(&out, "web.1", "terminated by SIGKILL");
+}
+
+#[test]
+fn two_sigints_at_once_are_one_stop_that_waits_for_a_clean_exit() {
+    // What Ctrl-C in a terminal or `timeout -s INT` delivers: two signals in a moment.
+    let dir = project(
+        "web: trap 'sleep 1.5; echo drained; exit 0' TERM; touch ready; while :; do sleep 0.05; done\n",
+        &[],
+    );
+    let child = herd(dir.path(), &["start", "--no-timestamp", "-t", "30"])
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    wait_lines(&dir.path().join("ready"), 0);
+    let started = Instant::now();
+    signal(pid, "INT");
+    std::thread::sleep(Duration::from_millis(30));
+    signal(pid, "INT");
+    let out = finish(child, started);
+    assert_eq!(out.status.code(), Some(0), "{}", out.stdout);
+    assert!(!out.stdout.contains("not waiting"), "{}", out.stdout);
+    assert_line(&out, "web.1", "drained");
+    assert_line(&out, "web.1", "exited with code 0");
 }
 
 /// Each orphan case writes the pid of the descendant that would escape to a file; after herd
