@@ -80,7 +80,8 @@ impl Chunk {
         self.ts.capacity() + self.vals.capacity() + std::mem::size_of::<Self>()
     }
 
-    fn times(&self) -> Vec<i64> {
+    /// The times, in arrival order.
+    pub(crate) fn times(&self) -> Vec<i64> {
         let mut r = Reader::new(&self.ts);
         let (mut t, mut d) = (0i64, 0i64);
         (0..self.n)

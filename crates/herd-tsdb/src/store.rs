@@ -649,7 +649,7 @@ impl Store {
             .windows
             .values()
             .flat_map(|w| w.series.values())
-            .filter_map(|c| c.points().iter().map(|p| p.0).min());
+            .filter_map(|c| c.times().into_iter().min());
         Stats {
             series: inner.index.len(),
             points: block_points + head_points,

@@ -128,11 +128,11 @@ fn a_flush_reads_back_by_metric_series_and_bucket() {
 #[test]
 fn sealed_windows_rollups_and_the_head_agree_with_the_points() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Options {
+    let fast = Options {
         fsync: FsyncPolicy::Never,
         ..opts()
     };
-    let store = Store::open(dir.path(), o).unwrap();
+    let store = Store::open(dir.path(), fast).unwrap();
     let n = 8640 + 360; // a day and an hour
     let value = |s: u64, i: u64| ((i * 7 + s * 13) % 50) as f64 / 10.0;
     for i in 0..n {
