@@ -24,16 +24,36 @@ use crate::sink::Sink;
 use crate::telemetry::{Listener, Telemetry};
 use crate::worker::{Shards, Worker};
 
-/// A listener that could not be set up.
+/// A listener that could not be set up. The OS error is said once, in the message (it is not
+/// also the error's source, which would print it a second time in a chain), with a hint
+/// where one helps.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {what} {address}: {source}")]
+#[error(
+    "cannot listen on {what} {address}: {cause}{}",
+    hint(what, address, cause)
+)]
 pub struct BindError {
     /// Which listener.
     pub what: &'static str,
     /// The address or path.
     pub address: String,
     /// Why.
-    pub source: io::Error,
+    pub cause: io::Error,
+}
+
+/// Who else may hold a port that is in use, and how to find out.
+fn hint(what: &str, address: &str, cause: &io::Error) -> String {
+    if cause.kind() != io::ErrorKind::AddrInUse {
+        return String::new();
+    }
+    let port = address.rsplit_once(':').map_or("8125", |(_, p)| p);
+    match what {
+        "UDP" => format!(
+            " (another DogStatsD server, such as the Datadog Agent or a second herd, may own \
+             the port: `ss -ulpn 'sport = :{port}'` shows which process)"
+        ),
+        _ => format!(" (`ss -tlpn 'sport = :{port}'` shows which process owns the port)"),
+    }
 }
 
 /// The addresses actually bound (port 0 resolved).
@@ -74,10 +94,10 @@ fn bind_err(
     address: impl std::fmt::Display,
 ) -> impl FnOnce(io::Error) -> BindError {
     let address = address.to_string();
-    move |source| BindError {
+    move |cause| BindError {
         what,
         address,
-        source,
+        cause,
     }
 }
 

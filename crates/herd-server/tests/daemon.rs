@@ -1,6 +1,5 @@
 //! The daemon end to end on real sockets: every listener, shutdown without loss, accounting.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
 use std::net::{TcpStream, UdpSocket};
@@ -10,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herd_aggregate::Flush;
-use herd_server::config::{resolve, ServerConfig};
+use herd_server::config::ServerConfig;
 use herd_server::telemetry::Listener;
 use herd_server::{start, Sink};
 
@@ -41,17 +40,6 @@ impl Capture {
     }
 }
 
-fn config(flags: &[(&'static str, String)]) -> ServerConfig {
-    let mut map: BTreeMap<&'static str, String> = [
-        ("udp", "127.0.0.1:0".into()),
-        ("http", "off".into()),
-        ("hostname", "test".into()),
-    ]
-    .into();
-    map.extend(flags.iter().cloned());
-    ServerConfig::from_resolved(&resolve(&map, &|_| None, None)).unwrap()
-}
-
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 #[test]
@@ -59,11 +47,10 @@ fn every_listener_delivers_and_shutdown_flushes_open_buckets() {
     let dir = tempfile::tempdir().unwrap();
     let uds = dir.path().join("dsd.sock");
     let stream = dir.path().join("dsd-stream.sock");
-    let cfg = config(&[
-        ("uds", uds.display().to_string()),
-        ("uds_stream", stream.display().to_string()),
-        ("tcp", "127.0.0.1:0".into()),
-    ]);
+    let mut cfg = ServerConfig::for_tests();
+    cfg.uds = Some(uds.clone());
+    cfg.uds_stream = Some(stream.clone());
+    cfg.tcp = Some("127.0.0.1:0".parse().unwrap());
     let capture = Capture::default();
     let running = start(&cfg, vec![Box::new(capture.clone())]).unwrap();
     let bound = running.bound.clone();
@@ -119,7 +106,7 @@ fn wait_for(cond: impl Fn() -> bool) {
 
 #[test]
 fn shutdown_reads_what_the_kernel_still_holds() {
-    let cfg = config(&[]);
+    let cfg = ServerConfig::for_tests();
     let capture = Capture::default();
     let running = start(&cfg, vec![Box::new(capture.clone())]).unwrap();
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -136,11 +123,10 @@ fn shutdown_reads_what_the_kernel_still_holds() {
 fn a_datagram_larger_than_the_buffer_is_counted_as_truncated_not_misparsed() {
     let dir = tempfile::tempdir().unwrap();
     let uds = dir.path().join("small.sock");
-    let cfg = config(&[
-        ("uds", uds.display().to_string()),
-        ("buffer_size", "64".into()),
-        ("udp", "off".into()),
-    ]);
+    let mut cfg = ServerConfig::for_tests();
+    cfg.uds = Some(uds.clone());
+    cfg.buffer_size = 64;
+    cfg.udp = None;
     let capture = Capture::default();
     let running = start(&cfg, vec![Box::new(capture.clone())]).unwrap();
     let client = UnixDatagram::unbound().unwrap();
@@ -160,13 +146,12 @@ fn a_datagram_larger_than_the_buffer_is_counted_as_truncated_not_misparsed() {
 fn overload_keeps_the_accounting_exact() {
     let dir = tempfile::tempdir().unwrap();
     let uds = dir.path().join("load.sock");
-    let cfg = config(&[
-        ("uds", uds.display().to_string()),
-        ("udp", "off".into()),
-        ("queue_size", "1".into()),
-        ("workers", "1".into()),
-        ("context_limit", "50".into()),
-    ]);
+    let mut cfg = ServerConfig::for_tests();
+    cfg.uds = Some(uds.clone());
+    cfg.udp = None;
+    cfg.queue_size = 1;
+    cfg.workers = 1;
+    cfg.aggregate.context_limit = 50;
     let running = start(&cfg, vec![]).unwrap();
     let client = UnixDatagram::unbound().unwrap();
     let mut sent_messages = 0u64;
@@ -206,7 +191,8 @@ fn overload_keeps_the_accounting_exact() {
 
 #[test]
 fn metrics_endpoint_serves_prometheus_text() {
-    let cfg = config(&[("http", "127.0.0.1:0".into())]);
+    let mut cfg = ServerConfig::for_tests();
+    cfg.http = Some("127.0.0.1:0".parse().unwrap());
     let running = start(&cfg, vec![]).unwrap();
     UdpSocket::bind("127.0.0.1:0")
         .unwrap()
@@ -233,7 +219,9 @@ fn a_stale_socket_is_replaced_but_a_regular_file_is_not() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stale.sock");
     drop(UnixDatagram::bind(&path).unwrap());
-    let cfg = config(&[("uds", path.display().to_string()), ("udp", "off".into())]);
+    let mut cfg = ServerConfig::for_tests();
+    cfg.uds = Some(path.clone());
+    cfg.udp = None;
     start(&cfg, vec![]).unwrap().shutdown(TIMEOUT).unwrap();
     std::fs::write(&path, "precious").unwrap();
     let err = start(&cfg, vec![]).err().unwrap().to_string();

@@ -2,7 +2,7 @@
 //! blocked reader, plain-text Unix stream clients, one owner per UDP port, one point per
 //! series and timestamp.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::os::unix::net::{UnixDatagram, UnixStream};
@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use herd_aggregate::Flush;
-use herd_server::config::{resolve, ServerConfig};
+use herd_server::config::{Overload, ServerConfig};
 use herd_server::telemetry::Listener;
 use herd_server::{start, Sink};
 
@@ -25,15 +25,11 @@ impl Sink for Capture {
     }
 }
 
-fn config(flags: &[(&'static str, String)]) -> ServerConfig {
-    let mut map: BTreeMap<&'static str, String> = [
-        ("udp", "off".into()),
-        ("http", "off".into()),
-        ("hostname", "test".into()),
-    ]
-    .into();
-    map.extend(flags.iter().cloned());
-    ServerConfig::from_resolved(&resolve(&map, &|_| None, None)).unwrap()
+/// The test defaults, UDP off.
+fn config() -> ServerConfig {
+    let mut cfg = ServerConfig::for_tests();
+    cfg.udp = None;
+    cfg
 }
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,11 +49,10 @@ fn a_blocking_sender_over_a_unix_datagram_socket_loses_nothing_in_block_mode() {
     let uds = dir.path().join("flow.sock");
     // One worker with a one-batch queue: far slower than the sender, so the queue is full
     // most of the time and the reader has to wait.
-    let cfg = config(&[
-        ("uds", uds.display().to_string()),
-        ("queue_size", "1".into()),
-        ("workers", "1".into()),
-    ]);
+    let mut cfg = config();
+    cfg.uds = Some(uds.clone());
+    cfg.queue_size = 1;
+    cfg.workers = 1;
     let running = start(&cfg, vec![]).unwrap();
     let client = UnixDatagram::unbound().unwrap();
     let datagrams = 20_000u64;
@@ -81,12 +76,11 @@ fn a_blocking_sender_over_a_unix_datagram_socket_loses_nothing_in_block_mode() {
 fn drop_mode_keeps_todays_counted_drop() {
     let dir = tempfile::tempdir().unwrap();
     let uds = dir.path().join("drop.sock");
-    let cfg = config(&[
-        ("uds", uds.display().to_string()),
-        ("queue_size", "1".into()),
-        ("workers", "1".into()),
-        ("overload", "drop".into()),
-    ]);
+    let mut cfg = config();
+    cfg.uds = Some(uds.clone());
+    cfg.queue_size = 1;
+    cfg.workers = 1;
+    cfg.overload = Overload::Drop;
     let running = start(&cfg, vec![]).unwrap();
     let client = UnixDatagram::unbound().unwrap();
     for i in 0..5_000 {
@@ -108,11 +102,10 @@ fn drop_mode_keeps_todays_counted_drop() {
 fn shutdown_finishes_in_time_while_a_sender_keeps_a_reader_busy() {
     let dir = tempfile::tempdir().unwrap();
     let uds = dir.path().join("busy.sock");
-    let cfg = config(&[
-        ("uds", uds.display().to_string()),
-        ("queue_size", "1".into()),
-        ("workers", "1".into()),
-    ]);
+    let mut cfg = config();
+    cfg.uds = Some(uds.clone());
+    cfg.queue_size = 1;
+    cfg.workers = 1;
     let running = start(&cfg, vec![]).unwrap();
     let path = uds.clone();
     // A blocking sender that never stops on its own: it ends when the socket goes away.
@@ -141,7 +134,8 @@ fn shutdown_finishes_in_time_while_a_sender_keeps_a_reader_busy() {
 fn a_unix_stream_client_sending_plain_lines_is_read_as_lines() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stream.sock");
-    let cfg = config(&[("uds_stream", path.display().to_string())]);
+    let mut cfg = config();
+    cfg.uds_stream = Some(path.clone());
     let capture = Capture::default();
     let running = start(&cfg, vec![Box::new(capture.clone())]).unwrap();
     // As the `statsd` package's UnixSocketStatsClient sends: newline-separated, no frames.
@@ -174,16 +168,12 @@ fn a_unix_stream_client_sending_plain_lines_is_read_as_lines() {
 
 #[test]
 fn a_second_daemon_with_several_udp_readers_cannot_share_the_port() {
-    let first = start(
-        &config(&[("udp", "127.0.0.1:0".into()), ("udp_readers", "2".into())]),
-        vec![],
-    )
-    .unwrap();
+    let mut cfg = ServerConfig::for_tests();
+    cfg.udp_readers = 2;
+    let first = start(&cfg, vec![]).unwrap();
     let addr = first.bound.udp.unwrap();
-    let second = start(
-        &config(&[("udp", addr.to_string()), ("udp_readers", "2".into())]),
-        vec![],
-    );
+    cfg.udp = Some(addr);
+    let second = start(&cfg, vec![]);
     let err = second.err().expect("the port is taken").to_string();
     assert!(
         err.contains(&format!("cannot listen on UDP {addr}")),
@@ -195,10 +185,8 @@ fn a_second_daemon_with_several_udp_readers_cannot_share_the_port() {
 
 #[test]
 fn the_last_flush_gives_each_series_one_point_per_timestamp() {
-    let cfg = config(&[
-        ("udp", "127.0.0.1:0".into()),
-        ("flush_interval", "200ms".into()),
-    ]);
+    let mut cfg = ServerConfig::for_tests();
+    cfg.aggregate.interval_ms = 200;
     let capture = Capture::default();
     let running = start(&cfg, vec![Box::new(capture.clone())]).unwrap();
     let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -107,6 +107,9 @@ fn a_port_in_use_is_an_error_naming_the_listener() {
         err.contains(&format!("cannot listen on UDP {addr}")),
         "{err}"
     );
+    assert_eq!(err.matches("os error").count(), 1, "the cause said once: {err}");
+    let port = addr.rsplit_once(':').unwrap().1;
+    assert!(err.contains(&format!("ss -ulpn 'sport = :{port}'")), "{err}");
 }
 
 /// Reads a `/proc/PID/status` figure in KiB.

@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Output};
@@ -110,27 +111,30 @@ fn every_bad_value_says_key_value_source_and_what_is_allowed() {
     let mut transcript = String::new();
     for (flag, value) in cases {
         let out = statsd(&[flag, value, "--print-config"], &[]);
-        transcript.push_str(&format!(
+        let _ = write!(
+            transcript,
             "$ herd statsd {flag} {value}\nexit {:?}\n{}\n",
             out.status.code(),
             stderr(&out)
-        ));
+        );
     }
     let env = statsd(&["--print-config"], &[("DD_DOGSTATSD_BUFFER_SIZE", "huge")]);
-    transcript.push_str(&format!(
+    let _ = write!(
+        transcript,
         "$ DD_DOGSTATSD_BUFFER_SIZE=huge herd statsd\nexit {:?}\n{}\n",
         env.status.code(),
         stderr(&env)
-    ));
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.toml");
     std::fs::write(&file, "flush_intervall = \"1s\"\n").unwrap();
     let out = statsd(&["--config", file.to_str().unwrap()], &[]);
-    transcript.push_str(&format!(
+    let _ = write!(
+        transcript,
         "$ herd statsd --config bad.toml\nexit {:?}\n{}\n",
         out.status.code(),
         stderr(&out).replace(file.to_str().unwrap(), "bad.toml")
-    ));
+    );
     insta::assert_snapshot!("statsd_value_errors", transcript);
 }
 
