@@ -3,6 +3,7 @@
 //! * [`procfile`] and [`dotenv`] parse foreman's formats (with herd's stricter errors).
 //! * [`project`] turns a Procfile, `.env` files and a formation into concrete processes with
 //!   foreman's `PORT` and `PS` rules.
+//! * [`guard`] keeps the process tree tied to herd's own life, even through `kill -9`.
 //! * [`supervisor`] runs them: one process group each, a subreaper on Linux, output relayed
 //!   line by line, a graceful stop with a deadline, and no descendant left behind.
 //! * [`export`] writes the same processes out for systemd, supervisord, launchd, runit,
@@ -13,6 +14,7 @@ pub mod defaults;
 pub mod dotenv;
 pub mod export;
 pub mod formation;
+pub mod guard;
 pub mod output;
 pub mod procfile;
 pub mod project;

@@ -234,6 +234,38 @@ pub fn set_parent_death_signal(cmd: &mut std::process::Command, parent: i32) {
     }
 }
 
+/// Forks this process. Returns the child's pid in the parent and 0 in the child.
+///
+/// Only for a process that has started no thread yet: the child is a full copy of a
+/// single-threaded process and may do anything afterwards.
+pub fn fork() -> io::Result<i32> {
+    // SAFETY: fork(2) has no memory arguments; the caller guarantees that no other thread
+    // exists, so the child holds no lock another thread owned.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(pid)
+}
+
+/// Asks for `signal` when the parent process dies (Linux `PR_SET_PDEATHSIG`), in this process.
+/// Returns false when the parent is no longer `parent` (it died before the request): then the
+/// caller should act as if the signal had come.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn die_with_parent(signal: libc::c_int, parent: i32) -> bool {
+    // SAFETY: prctl and getppid with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, signal, 0, 0, 0);
+        libc::getppid() == parent
+    }
+}
+
+/// No parent-death signal outside Linux.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn die_with_parent(_signal: libc::c_int, _parent: i32) -> bool {
+    true
+}
+
 /// No parent-death signal outside Linux.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub fn set_parent_death_signal(_cmd: &mut std::process::Command, _parent: i32) {}

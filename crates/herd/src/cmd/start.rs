@@ -229,8 +229,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         },
         summary: args.summary || policies.any() || !can_die.is_empty(),
     };
-    let report = supervisor::supervise(specs, settings, std::io::stdout().lock())?;
-    Ok(ExitCode::from(report.exit_code.clamp(0, 255) as u8))
+    // Nothing has started a thread yet: the guard may fork (see `herd_procfile::guard`).
+    let code =
+        herd_procfile::guard::guarded(settings.timeout, move || {
+            match supervisor::supervise(specs, settings, std::io::stdout().lock()) {
+                Ok(report) => report.exit_code,
+                Err(e) => {
+                    eprintln!("herd: error: supervising: {e}");
+                    2
+                }
+            }
+        });
+    Ok(ExitCode::from(code.clamp(0, 255) as u8))
 }
 
 fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
