@@ -9,44 +9,10 @@ use std::sync::Arc;
 use herd_dogstatsd::{EtsyMulti, Event, Message, Metric, MetricType, ServiceCheck};
 
 use crate::bucket::Bucket;
-use crate::context::{Context, KeyHasher};
-use crate::key_table::KeyTable;
 use crate::point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
+use crate::resolve::{resolve_tags, Resolution, Resolver};
 use crate::state::{HistogramOutputs, State};
-use crate::{AggregateConfig, ContextId, Contexts};
-
-/// Tags the Agent consumes instead of keeping (origin detection and internal markers).
-const CONSUMED_TAG_PREFIXES: [&str; 3] = [
-    "dd.internal.entity_id:",
-    "dd.internal.card:",
-    "dd.internal.jmx_check_name:",
-];
-
-/// What a tag is to a context.
-enum TagRole<'t> {
-    /// `host:<h>`: sets the host, is not kept.
-    Host(&'t str),
-    /// An internal tag the Agent consumes.
-    Consumed,
-    /// A tag of the context.
-    Kept,
-}
-
-/// The role of one tag (the one place the `host:` and internal-tag rules live).
-#[inline]
-fn tag_role(tag: &str) -> TagRole<'_> {
-    // Only tags starting with `h` or `d` can be special: most tags skip the prefix checks.
-    if !matches!(tag.as_bytes().first(), Some(b'h' | b'd')) {
-        return TagRole::Kept;
-    }
-    if let Some(h) = tag.strip_prefix("host:") {
-        TagRole::Host(h)
-    } else if CONSUMED_TAG_PREFIXES.iter().any(|p| tag.starts_with(p)) {
-        TagRole::Consumed
-    } else {
-        TagRole::Kept
-    }
-}
+use crate::{AggregateConfig, ContextId};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,21 +26,14 @@ pub enum Outcome {
 /// The aggregator of one shard.
 pub struct Aggregator {
     config: AggregateConfig,
-    contexts: Contexts,
-    /// Wire keys ([`KeyHasher::wire_key`]) of the forms contexts arrived in, to their ids:
-    /// the hot path's lookup. The forms of expired contexts are forgotten (their ids are
-    /// reused); it is emptied if it outgrows its bound (a client varying its tag order cannot
-    /// make it grow forever).
-    wire: KeyTable,
-    hasher: KeyHasher,
+    /// Contexts, and the cache of wire forms that leads to them.
+    resolver: Resolver,
     buckets: BTreeMap<u64, Bucket>,
     /// Per counter context: 1 + the start of the last bucket it had samples in (0: none).
     counters: Vec<u64>,
     /// Per gauge context: the last value, for Etsy deltas across flushes (empty unless
     /// `etsy_gauges`).
     gauges: Vec<Option<f64>>,
-    /// Tag hashes of the message being resolved (reused).
-    scratch: Vec<u64>,
     /// Context keys of the batch being inserted (reused).
     keys: Vec<u64>,
     timestamped: Vec<Point>,
@@ -91,16 +50,12 @@ impl Aggregator {
     /// A new aggregator.
     pub fn new(config: AggregateConfig) -> Self {
         let (aggregate_suffixes, percentile_suffixes) = config.histogram_suffixes();
-        let contexts = Contexts::new(config.context_limit);
         Self {
-            hasher: contexts.hasher().clone(),
-            contexts,
-            wire: KeyTable::default(),
+            resolver: Resolver::new(config.context_limit),
             config,
             buckets: BTreeMap::new(),
             counters: Vec::new(),
             gauges: Vec::new(),
-            scratch: Vec::new(),
             keys: Vec::new(),
             timestamped: Vec::new(),
             events: Vec::new(),
@@ -119,7 +74,7 @@ impl Aggregator {
 
     /// Number of live contexts.
     pub fn contexts(&self) -> usize {
-        self.contexts.len()
+        self.resolver.contexts.len()
     }
 
     /// Takes one decoded message received at `now_ms`.
@@ -148,56 +103,6 @@ impl Aggregator {
         }
     }
 
-    /// The context key of a metric, hashed without sorting or copying its tags (only a new
-    /// context pays for that, in `context_of`).
-    fn context_key(&mut self, m: &Metric<'_>) -> u64 {
-        let mut seen = std::mem::take(&mut self.scratch);
-        seen.clear();
-        let mut host = self.config.hostname.as_str();
-        let mut sum = 0u64;
-        for tag in m
-            .tags
-            .iter()
-            .chain(self.config.extra_tags.iter().map(String::as_str))
-        {
-            match tag_role(tag) {
-                TagRole::Host(h) => host = h,
-                TagRole::Consumed => {}
-                TagRole::Kept => {
-                    let h = self.hasher.tag(tag);
-                    if !seen.contains(&h) {
-                        seen.push(h);
-                        sum = sum.wrapping_add(h);
-                    }
-                }
-            }
-        }
-        self.scratch = seen;
-        self.hasher.key(m.name, sum, host, m.kind)
-    }
-
-    /// The context id of a metric whose key is `key`, interning a new context if needed.
-    fn context_of(&mut self, m: &Metric<'_>, key: u64, now_ms: u64) -> Option<ContextId> {
-        if let Some(id) = self.contexts.find(key) {
-            return Some(id);
-        }
-        let (tags, host) = resolve_tags(&self.config, m.tags.iter());
-        let context = Context::new(m.name, tags.iter().copied(), host, m.kind);
-        let id = self.contexts.insert(key, context, now_ms)?;
-        let bound = self.contexts.id_bound();
-        if self.counters.len() < bound {
-            self.counters.resize(bound, 0);
-            if self.config.etsy_gauges {
-                self.gauges.resize(bound, None);
-            }
-        }
-        self.counters[id as usize] = 0;
-        if let Some(g) = self.gauges.get_mut(id as usize) {
-            *g = None;
-        }
-        Some(id)
-    }
-
     /// Takes the messages of one batch received at `now_ms`; returns how many were
     /// aggregated (or kept) and how many dropped at the context limit.
     ///
@@ -210,15 +115,15 @@ impl Aggregator {
         keys.clear();
         for m in messages {
             if let Message::Metric(m) = m {
-                let key = self.hasher.wire_key(m.name, &m.tags, m.kind);
-                self.wire.prefetch(key);
+                let key = self.resolver.wire_key(m);
+                self.resolver.prefetch(key);
                 keys.push(key);
             }
         }
         // Then the states of the contexts already known (the table slots are arriving).
         let mut bucket = self.take_bucket(now_ms);
         for &key in &keys {
-            if let Some(id) = self.wire.find(key) {
+            if let Some(id) = self.resolver.cached(key) {
                 bucket.prefetch(id);
             }
         }
@@ -270,24 +175,32 @@ impl Aggregator {
     }
 
     fn insert_metric(&mut self, bucket: &mut Bucket, m: &Metric<'_>, now_ms: u64) -> Outcome {
-        let key = self.hasher.wire_key(m.name, &m.tags, m.kind);
+        let key = self.resolver.wire_key(m);
         self.insert_keyed(bucket, m, key, now_ms)
     }
 
-    /// The context id of a metric whose wire key is `wire_key`: from the cache of wire forms,
-    /// or else by its context key (interning a new context if needed), then cached.
+    /// The context id of a metric whose wire key is `wire_key`; a new context starts with
+    /// no counter history and no Etsy gauge value. `None` at the context limit.
     #[inline]
     fn id_of(&mut self, m: &Metric<'_>, wire_key: u64, now_ms: u64) -> Option<ContextId> {
-        if let Some(id) = self.wire.find(wire_key) {
-            return Some(id);
+        match self.resolver.resolve(&self.config, m, wire_key, now_ms) {
+            Resolution::Known(id) => Some(id),
+            Resolution::Full => None,
+            Resolution::New(id) => {
+                let bound = self.resolver.contexts.id_bound();
+                if self.counters.len() < bound {
+                    self.counters.resize(bound, 0);
+                    if self.config.etsy_gauges {
+                        self.gauges.resize(bound, None);
+                    }
+                }
+                self.counters[id as usize] = 0;
+                if let Some(g) = self.gauges.get_mut(id as usize) {
+                    *g = None;
+                }
+                Some(id)
+            }
         }
-        let key = self.context_key(m);
-        let id = self.context_of(m, key, now_ms)?;
-        if self.wire.len() >= 2 * self.contexts.len() + 1024 {
-            self.wire.clear();
-        }
-        self.wire.insert(wire_key, id);
-        Some(id)
     }
 
     fn insert_keyed(
@@ -359,8 +272,8 @@ impl Aggregator {
 
     /// `|T` gauges and counts bypass aggregation: one point per value, at the given time.
     fn insert_timestamped(&mut self, id: ContextId, m: &Metric<'_>, ts: u64) {
-        self.contexts.touch(id, ts.saturating_mul(1000));
-        let context = self.contexts.get(id).clone();
+        self.resolver.contexts.touch(id, ts.saturating_mul(1000));
+        let context = self.resolver.contexts.get(id).clone();
         let kind = if m.kind == MetricType::Count {
             PointKind::Count
         } else {
@@ -500,8 +413,8 @@ impl Aggregator {
         // the flusher's own figures (`herd.*`, about 30) without a doubling either.
         points.reserve(states.len() + 64);
         for (id, state) in states {
-            self.contexts.touch(id, start);
-            let context = self.contexts.get(id);
+            self.resolver.contexts.touch(id, start);
+            let context = self.resolver.contexts.get(id);
             state.outputs(interval_s, &hist, &mut outputs);
             for (suffix, kind, value) in outputs.drain(..) {
                 points.push(Point {
@@ -525,7 +438,7 @@ impl Aggregator {
         let counters = &mut self.counters;
         let gauges = &mut self.gauges;
         let buckets = &self.buckets;
-        let removed = self.contexts.retain(|id, context, last_seen| {
+        self.resolver.retain(|id, context, last_seen| {
             let ttl = if context.kind == MetricType::Count {
                 counter_ttl
             } else {
@@ -542,31 +455,5 @@ impl Aggregator {
             }
             keep
         });
-        if removed > 0 {
-            // Their ids will be reused: forget every wire form that led to them (and only
-            // those: with steady churn the live contexts keep their cached forms).
-            let contexts = &self.contexts;
-            self.wire.retain(|id| contexts.is_live(id));
-        }
     }
-}
-
-/// Resolves tags and host: message tags plus the configured ones, `host:` consumed (last
-/// wins), internal tags dropped, sorted and de-duplicated.
-fn resolve_tags<'t>(
-    config: &'t AggregateConfig,
-    tags: impl Iterator<Item = &'t str>,
-) -> (Vec<&'t str>, &'t str) {
-    let mut host = config.hostname.as_str();
-    let mut out: Vec<&str> = Vec::with_capacity(8 + config.extra_tags.len());
-    for tag in tags.chain(config.extra_tags.iter().map(String::as_str)) {
-        match tag_role(tag) {
-            TagRole::Host(h) => host = h,
-            TagRole::Consumed => {}
-            TagRole::Kept => out.push(tag),
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    (out, host)
 }

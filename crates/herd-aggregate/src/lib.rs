@@ -25,6 +25,7 @@ mod context;
 mod hint;
 mod key_table;
 mod point;
+mod resolve;
 pub mod sketch;
 mod state;
 
