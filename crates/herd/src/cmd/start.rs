@@ -144,6 +144,10 @@ pub struct Args {
     /// and stopped after them. FLAGS are passed to `herd statsd`.
     #[arg(long, value_name = "FLAGS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub statsd: Option<String>,
+    /// With --statsd, also print the daemon's own `herd.*` metrics (datagrams, contexts,
+    /// flush time) among the app's points; left out by default.
+    #[arg(long)]
+    pub statsd_self_metrics: bool,
     /// Print the process / exit / restarts table at the end (on by default with --restart or
     /// --can-die).
     #[arg(long)]
@@ -172,14 +176,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let root = project.root.clone();
 
     let mut specs = Vec::new();
+    let mut statsd_env = Vec::new();
     if let Some(flags) = &args.statsd {
         // herd's own daemon runs in this process (a thread), not as a child: its last flush
         // needs no second binary, and its output is labelled like any process's.
         let service = super::statsd::InProcess::from_flags(flags)?;
+        let (udp, uds) = service.client_addresses();
+        statsd_env = statsd_client_env(udp, uds);
+        let program: std::sync::Arc<dyn herd_procfile::service::Service> =
+            if args.statsd_self_metrics {
+                std::sync::Arc::new(service)
+            } else {
+                std::sync::Arc::new(WithoutSelfMetrics(service))
+            };
         specs.push(ProcessSpec {
             name: "statsd".into(),
             color: project.procfile.entries.len(),
-            program: Program::Service(std::sync::Arc::new(service)),
+            program: Program::Service(program),
             restart: policies.for_name("statsd"),
             can_die: can_die.iter().any(|n| n == "statsd"),
             infra: true,
@@ -187,6 +200,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     for inst in instances {
         let mut env = inst.env.clone();
+        env.extend(statsd_env.iter().cloned());
         if profile_d {
             env.push(("DYNO".into(), inst.name.clone()));
         }
@@ -246,4 +260,174 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(value)
         .map_err(|_| anyhow::anyhow!("{flag} {value}: expected a number of seconds ≥ 0"))
+}
+
+/// The variables that point the app's StatsD and DogStatsD clients at the daemon herd starts:
+/// `DD_AGENT_HOST`, `DD_DOGSTATSD_PORT`, `DD_DOGSTATSD_URL` (datadog clients), `STATSD_HOST`,
+/// `STATSD_PORT` (plain statsd clients), and with a Unix datagram socket `DD_DOGSTATSD_SOCKET`.
+/// A daemon listening on every interface is reached through loopback. Nothing is set for a
+/// port the system picks at start-up (port 0), which is not known yet.
+fn statsd_client_env(
+    udp: Option<std::net::SocketAddr>,
+    uds: Option<&std::path::Path>,
+) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    let mut set = |k: &str, v: String| env.push((k.to_owned(), v));
+    if let Some(addr) = udp.filter(|a| a.port() != 0) {
+        let ip = match addr.ip() {
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+                std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+            }
+            std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+                std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+            }
+            ip => ip,
+        };
+        let host = ip.to_string();
+        let port = addr.port().to_string();
+        let url_host = if ip.is_ipv6() {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
+        set("DD_AGENT_HOST", host.clone());
+        set("DD_DOGSTATSD_PORT", port.clone());
+        set("STATSD_HOST", host);
+        set("STATSD_PORT", port.clone());
+        if uds.is_none() {
+            set("DD_DOGSTATSD_URL", format!("udp://{url_host}:{port}"));
+        }
+    }
+    if let Some(path) = uds {
+        set("DD_DOGSTATSD_SOCKET", path.display().to_string());
+        set("DD_DOGSTATSD_URL", format!("unix://{}", path.display()));
+    }
+    env
+}
+
+/// The daemon's own metrics, recorded at each flush (`herd_server`'s telemetry snapshot):
+/// left out of `herd start --statsd` output unless `--statsd-self-metrics`.
+const SELF_METRICS: [&str; 3] = ["herd.dogstatsd.", "herd.contexts", "herd.flush."];
+
+/// The in-process daemon with its `herd.*` self metrics dropped from its output, so that they
+/// are not printed beside the app's lines.
+struct WithoutSelfMetrics<S>(S);
+
+impl<S: herd_procfile::service::Service> herd_procfile::service::Service for WithoutSelfMetrics<S> {
+    fn run(&self, ctx: herd_procfile::service::ServiceContext) -> i32 {
+        let ctx = herd_procfile::service::ServiceContext {
+            out: Box::new(SelfMetricFilter {
+                out: ctx.out,
+                line: Vec::new(),
+            }),
+            stop: ctx.stop,
+        };
+        self.0.run(ctx)
+    }
+}
+
+/// Passes whole lines on, except JSON points whose `metric` is one of [`SELF_METRICS`].
+struct SelfMetricFilter {
+    out: Box<dyn std::io::Write + Send>,
+    line: Vec<u8>,
+}
+
+impl SelfMetricFilter {
+    fn is_self_metric(line: &[u8]) -> bool {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
+            return false;
+        };
+        value
+            .get("metric")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|m| {
+                SELF_METRICS
+                    .iter()
+                    .any(|s| m == *s || (s.ends_with('.') && m.starts_with(s)))
+            })
+    }
+}
+
+impl std::io::Write for SelfMetricFilter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        while let Some(end) = self.line.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.line.drain(..=end).collect();
+            if !Self::is_self_metric(&line) {
+                self.out.write_all(&line)?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            let rest = std::mem::take(&mut self.line);
+            self.out.write_all(&rest)?;
+        }
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_env_points_at_the_daemon() {
+        let env = statsd_client_env(Some("0.0.0.0:9125".parse().unwrap()), None);
+        let get = |k: &str| {
+            env.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("DD_AGENT_HOST"), Some("127.0.0.1"));
+        assert_eq!(get("DD_DOGSTATSD_PORT"), Some("9125"));
+        assert_eq!(get("DD_DOGSTATSD_URL"), Some("udp://127.0.0.1:9125"));
+        assert_eq!(get("STATSD_HOST"), Some("127.0.0.1"));
+        assert_eq!(get("STATSD_PORT"), Some("9125"));
+        let env = statsd_client_env(Some("[::1]:8125".parse().unwrap()), None);
+        assert!(env.contains(&("DD_DOGSTATSD_URL".into(), "udp://[::1]:8125".into())));
+        assert!(statsd_client_env(Some("127.0.0.1:0".parse().unwrap()), None).is_empty());
+        let env = statsd_client_env(None, Some(std::path::Path::new("/tmp/d.sock")));
+        assert_eq!(
+            env,
+            [
+                ("DD_DOGSTATSD_SOCKET".to_owned(), "/tmp/d.sock".to_owned()),
+                (
+                    "DD_DOGSTATSD_URL".to_owned(),
+                    "unix:///tmp/d.sock".to_owned()
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn the_filter_drops_only_self_metric_points_and_keeps_partial_writes_whole() {
+        use std::io::Write as _;
+        struct Out(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Out {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut f = SelfMetricFilter {
+            out: Box::new(Out(shared.clone())),
+            line: Vec::new(),
+        };
+        f.write_all(b"{\"metric\":\"herd.dogstatsd.bytes\",\"value\":1}\n{\"metric\":\"herd.te")
+            .unwrap();
+        f.write_all(b"st.hits\",\"value\":3}\nlistening on udp\n{\"metric\":\"herd.contexts\"}\n")
+            .unwrap();
+        f.flush().unwrap();
+        assert_eq!(
+            String::from_utf8(shared.lock().unwrap().clone()).unwrap(),
+            "{\"metric\":\"herd.test.hits\",\"value\":3}\nlistening on udp\n"
+        );
+    }
 }

@@ -234,3 +234,11 @@ impl herd_procfile::service::Service for InProcess {
         }
     }
 }
+
+impl InProcess {
+    /// Where the app's clients should send, as configured: the UDP address and the Unix
+    /// datagram socket (`herd start --statsd` passes them on as `DD_AGENT_HOST`, …).
+    pub fn client_addresses(&self) -> (Option<std::net::SocketAddr>, Option<&std::path::Path>) {
+        (self.config.udp, self.config.uds.as_deref())
+    }
+}
