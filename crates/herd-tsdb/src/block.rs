@@ -45,6 +45,8 @@ pub(crate) struct EntryMeta {
     pub(crate) last_ms: i64,
     pub(crate) offset: u64,
     pub(crate) len: u32,
+    /// Bytes of the entry holding the points (the rest are rollups).
+    pub(crate) raw_len: u32,
 }
 
 /// An open block.
@@ -82,14 +84,16 @@ fn with_crc(body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Encodes one series' points (sorted by time) with its rollups.
-pub(crate) fn encode_float_entry(points: &[(i64, f64)]) -> Vec<u8> {
+/// Encodes one series' points (sorted by time) with its rollups; the bytes, and how many of
+/// them (from the start) hold the points rather than the rollups.
+pub(crate) fn encode_float_entry(points: &[(i64, f64)]) -> (Vec<u8>, usize) {
     let mut w = Writer::default();
     w.u8(SeriesKind::Gauge.code()); // a float entry; the series' kind is in the index
     let ts: Vec<i64> = points.iter().map(|p| p.0).collect();
     let vs: Vec<f64> = points.iter().map(|p| p.1).collect();
     w.bytes(&encode_i64(&ts));
     w.bytes(&encode_f64(&vs));
+    let raw = 4 + w.buf.len();
     for res in [MINUTE_MS, HOUR_MS] {
         let b = rollup::buckets(points, res);
         w.varint(b.len() as u64);
@@ -101,7 +105,7 @@ pub(crate) fn encode_float_entry(points: &[(i64, f64)]) -> Vec<u8> {
         w.bytes(&encode_f64(&b.iter().map(|b| b.sum).collect::<Vec<_>>()));
         w.bytes(&encode_u64(&b.iter().map(|b| b.count).collect::<Vec<_>>()));
     }
-    with_crc(&w.buf)
+    (with_crc(&w.buf), raw)
 }
 
 fn sketch_blob(w: &mut Writer, sketches: &[(i64, Sketch)]) {
@@ -116,15 +120,17 @@ fn sketch_blob(w: &mut Writer, sketches: &[(i64, Sketch)]) {
     w.bytes(&blob.buf);
 }
 
-/// Encodes one sketch series' points (sorted by time) with its rollups.
-pub(crate) fn encode_sketch_entry(points: &[(i64, Sketch)]) -> Vec<u8> {
+/// Encodes one sketch series' points (sorted by time) with its rollups (as
+/// [`encode_float_entry`]).
+pub(crate) fn encode_sketch_entry(points: &[(i64, Sketch)]) -> (Vec<u8>, usize) {
     let mut w = Writer::default();
     w.u8(SeriesKind::Sketch.code());
     sketch_blob(&mut w, points);
+    let raw = 4 + w.buf.len();
     for res in [MINUTE_MS, HOUR_MS] {
         sketch_blob(&mut w, &rollup::sketches(points, res));
     }
-    with_crc(&w.buf)
+    (with_crc(&w.buf), raw)
 }
 
 /// Checks an entry's crc; its body.
@@ -267,7 +273,7 @@ fn write_file(tmp: &Path, window_start: i64, window: &Window, index: &Index) -> 
     for id in ids {
         let chunk = &window.series[id];
         let kind = index.get(*id).map_or(SeriesKind::Gauge, |k| k.kind);
-        let (bytes, first, last) = if kind == SeriesKind::Sketch {
+        let ((bytes, raw), first, last) = if kind == SeriesKind::Sketch {
             let mut p = chunk.sketches();
             p.sort_by_key(|x| x.0);
             (encode_sketch_entry(&p), p[0].0, p[p.len() - 1].0)
@@ -284,6 +290,7 @@ fn write_file(tmp: &Path, window_start: i64, window: &Window, index: &Index) -> 
         ix.zigzag(last);
         ix.varint(offset);
         ix.varint(bytes.len() as u64);
+        ix.varint(raw as u64);
     }
     let mut ev = Writer::default();
     ev.varint(window.events.len() as u64);
@@ -401,6 +408,7 @@ pub(crate) fn open(path: &Path) -> Result<Block> {
         let first_ms = r.zigzag("first time").map_err(corrupt)?;
         let last_ms = r.zigzag("last time").map_err(corrupt)?;
         let (offset, len) = section(&mut r, "entry").map_err(corrupt)?;
+        let raw_len = r.len(len as usize, "points length").map_err(corrupt)? as u32;
         let Ok(points) = u32::try_from(points) else {
             return Err(corrupt(DecodeError::new(at, "point count too large")));
         };
@@ -415,6 +423,7 @@ pub(crate) fn open(path: &Path) -> Result<Block> {
             last_ms,
             offset,
             len,
+            raw_len,
         });
     }
     let events = section(&mut r, "events").map_err(corrupt)?;

@@ -45,9 +45,12 @@ impl DirLock {
             }
             Err(TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
-        file.set_len(0).at(&path)?;
-        file.rewind().at(&path)?;
-        writeln!(file, "{}", std::process::id()).at(&path)?;
+        // The pid is for the message a second opener prints; a full disk must not keep the
+        // store from opening, so writing it is best effort.
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| writeln!(file, "{}", std::process::id()));
         Ok(Self { _file: file })
     }
 }

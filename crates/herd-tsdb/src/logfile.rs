@@ -127,6 +127,13 @@ impl LogFile {
         Ok(())
     }
 
+    /// Cuts the file back to `len` bytes (undoing appends after it).
+    pub(crate) fn cut(&mut self, len: u64) -> Result<()> {
+        self.file.set_len(len).at(&self.path)?;
+        self.len = len;
+        self.seek_end()
+    }
+
     /// Appends one record.
     pub(crate) fn append_record(&mut self, payload: &[u8]) -> Result<()> {
         self.append(&record::frame(payload))

@@ -42,6 +42,8 @@ pub struct Stats {
     pub block_bytes: u64,
     /// `block_bytes / block_points` (0 with no block).
     pub bytes_per_point: f64,
+    /// Bytes of the blocks' point columns alone (without rollups, events and index).
+    pub point_bytes: u64,
     /// Sealed blocks.
     pub blocks: usize,
     /// Points in the head (memory, and the write-ahead log).
@@ -430,6 +432,7 @@ impl Store {
         }
         entry.events.clone_from(&flush.events);
         entry.checks.clone_from(&flush.checks);
+        let series_len = inner.series_log.len;
         if !defs.is_empty() {
             let stored = inner.series_log.append(&defs).and_then(|()| {
                 if inner.opts.fsync == crate::FsyncPolicy::Never {
@@ -443,7 +446,14 @@ impl Store {
                 return Err(e);
             }
         }
-        inner.wal.append(&entry)?;
+        if let Err(e) = inner.wal.append(&entry) {
+            // Keep nothing of this flush: its new series go too.
+            if !defs.is_empty() {
+                inner.index.truncate(first_new);
+                let _ = inner.series_log.cut(series_len);
+            }
+            return Err(e);
+        }
         inner.apply(entry);
         if let Some(newest) = inner.newest_ms {
             let until = newest.saturating_sub(inner.opts.seal_delay.as_millis() as i64);
@@ -655,6 +665,11 @@ impl Store {
             points: block_points + head_points,
             block_points,
             block_bytes,
+            point_bytes: inner
+                .blocks
+                .iter()
+                .flat_map(|b| b.entries.iter().map(|e| u64::from(e.raw_len)))
+                .sum(),
             bytes_per_point: if block_points == 0 {
                 0.0
             } else {

@@ -1,0 +1,222 @@
+//! Writes statsd-shaped series through the store and prints the bytes per sample on disk
+//! after sealing, as JSON. Run by `bench/tsdb/bytes-per-sample.sh`; see `docs/benchmarks.md`.
+//!
+//! `bytes_per_sample [series] [hours] [block hours] [dir]` (default 10000 24 2, a temp dir).
+//!
+//! The mix follows `herd blast`'s default type weights, with values shaped like real
+//! traffic rather than uniform noise: counters flushed as rates (Poisson-like counts ÷ 10,
+//! some idle at 0), gauges as 0.1-step random walks or constants, set sizes as small
+//! integers, and histograms as their five aggregates (`.count` rate, `.avg`, `.median`,
+//! `.max`, `.95percentile`) of integer-millisecond samples. Distributions are sketches and
+//! are left out of the float figure.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use herd_aggregate::{Context, Flush, Point, PointKind, Value};
+use herd_dogstatsd::MetricType;
+use herd_tsdb::{FsyncPolicy, Options, Store};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unit().max(1e-12), self.unit());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+enum Shape {
+    Rate { lambda: f64 },
+    Idle,
+    Walk { at: f64 },
+    Constant(f64),
+    SetSize { at: f64 },
+    Histogram { mu: f64, agg: usize },
+}
+
+fn value(shape: &mut Shape, rng: &mut Rng) -> f64 {
+    match shape {
+        Shape::Rate { lambda } => (*lambda + lambda.sqrt() * rng.normal()).round().max(0.0) / 10.0,
+        Shape::Idle => 0.0,
+        Shape::Walk { at } => {
+            *at = ((*at + (rng.normal() * 3.0).round() / 10.0) * 10.0).round() / 10.0;
+            *at
+        }
+        Shape::Constant(v) => *v,
+        Shape::SetSize { at } => {
+            if rng.unit() < 0.1 {
+                *at = (*at + if rng.unit() < 0.5 { -1.0 } else { 1.0 }).max(0.0);
+            }
+            *at
+        }
+        Shape::Histogram { mu, agg } => {
+            let n = 5 + (rng.next() % 20) as usize;
+            let mut s: Vec<f64> = (0..n)
+                .map(|_| (*mu + 0.5 * rng.normal()).exp().round())
+                .collect();
+            s.sort_by(f64::total_cmp);
+            match agg {
+                0 => n as f64 / 10.0,
+                1 => s.iter().sum::<f64>() / n as f64,
+                2 => s[n / 2],
+                3 => s[n - 1],
+                _ => s[((n as f64) * 0.95) as usize - 1],
+            }
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+    let (series, hours, block_hours) = (arg(1, 10_000) as usize, arg(2, 24), arg(3, 2));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = args
+        .get(4)
+        .map_or_else(|| tmp.path().to_owned(), Into::into);
+    let mut rng = Rng(0x5eed_1234_abcd);
+    let mut shapes = Vec::with_capacity(series);
+    let mut contexts = Vec::with_capacity(series);
+    let suffixes = [".count", ".avg", ".median", ".max", ".95percentile"];
+    while shapes.len() < series {
+        let i = shapes.len();
+        let tags = [
+            format!("env:{}", ["prod", "staging"][i % 2]),
+            format!("service:svc{}", i % 37),
+        ];
+        let host = format!("host-{}", i % 50);
+        let pick = rng.next() % 356; // herd blast's default weights: c 208, g 66, d 72, s 9, h 1
+        let (name, kind, mt, shape): (String, _, _, Vec<Shape>) = match pick {
+            0..208 if rng.unit() < 0.1 => (
+                format!("app.idle.{i}"),
+                PointKind::Rate,
+                MetricType::Count,
+                vec![Shape::Idle],
+            ),
+            0..208 => {
+                let lambda = 1.0 + rng.unit() * 300.0;
+                (
+                    format!("app.hits.{i}"),
+                    PointKind::Rate,
+                    MetricType::Count,
+                    vec![Shape::Rate { lambda }],
+                )
+            }
+            208..274 if rng.unit() < 0.25 => (
+                format!("app.conf.{i}"),
+                PointKind::Gauge,
+                MetricType::Gauge,
+                vec![Shape::Constant((rng.next() % 64) as f64)],
+            ),
+            208..274 => {
+                let at = (rng.unit() * 1000.0).round() / 10.0;
+                (
+                    format!("app.level.{i}"),
+                    PointKind::Gauge,
+                    MetricType::Gauge,
+                    vec![Shape::Walk { at }],
+                )
+            }
+            274..346 => {
+                // Distributions are sketch series: counted as histograms' share here.
+                let mu = 2.0 + rng.unit() * 3.0;
+                (
+                    format!("app.latency.{i}"),
+                    PointKind::Gauge,
+                    MetricType::Histogram,
+                    (0..5).map(|agg| Shape::Histogram { mu, agg }).collect(),
+                )
+            }
+            _ => (
+                format!("app.users.{i}"),
+                PointKind::Gauge,
+                MetricType::Set,
+                vec![Shape::SetSize {
+                    at: (rng.next() % 100) as f64,
+                }],
+            ),
+        };
+        let ctx = Arc::new(Context::new(
+            &name,
+            tags.iter().map(String::as_str),
+            &host,
+            mt,
+        ));
+        let n = shape.len();
+        for (j, s) in shape.into_iter().enumerate() {
+            if shapes.len() == series {
+                break;
+            }
+            let suffix: Arc<str> = if n == 1 {
+                "".into()
+            } else {
+                suffixes[j].into()
+            };
+            let k = if n > 1 && j == 0 {
+                PointKind::Rate
+            } else {
+                kind
+            };
+            contexts.push((ctx.clone(), suffix, k));
+            shapes.push(s);
+        }
+    }
+    let opts = Options {
+        fsync: FsyncPolicy::Never,
+        block: Duration::from_secs(3600 * block_hours),
+        ..Options::default()
+    };
+    let store = Store::open(&dir, opts).unwrap();
+    let t0 = 1_764_000_000_000u64 - 1_764_000_000_000 % 86_400_000;
+    let flushes = hours * 360;
+    let started = Instant::now();
+    let mut write_time = Duration::ZERO;
+    for f in 0..flushes {
+        let t = t0 + f * 10_000;
+        let points = contexts
+            .iter()
+            .zip(shapes.iter_mut())
+            .map(|((ctx, suffix, kind), shape)| Point {
+                context: ctx.clone(),
+                suffix: suffix.clone(),
+                kind: *kind,
+                interval_ms: 10_000,
+                timestamp_ms: t,
+                value: Value::Scalar(value(shape, &mut rng)),
+            })
+            .collect();
+        let flush = Flush {
+            points,
+            ..Flush::default()
+        };
+        let w = Instant::now();
+        store.write(&flush).unwrap();
+        write_time += w.elapsed();
+    }
+    store.seal(i64::MAX).unwrap();
+    let s = store.stats();
+    println!(
+        "{{\"series\": {series}, \"hours\": {hours}, \"block_hours\": {block_hours}, \"points\": {}, \"blocks\": {}, \
+         \"block_bytes\": {}, \"bytes_per_sample\": {:.3}, \"point_bytes_per_sample\": {:.3}, \
+         \"rollup_and_index_bytes_per_sample\": {:.3}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
+        s.block_points,
+        s.blocks,
+        s.block_bytes,
+        s.bytes_per_point,
+        s.point_bytes as f64 / s.block_points as f64,
+        (s.block_bytes - s.point_bytes) as f64 / s.block_points as f64,
+        write_time.as_secs_f64(),
+        write_time.as_nanos() as f64 / s.block_points as f64,
+        started.elapsed().as_secs_f64(),
+    );
+}
