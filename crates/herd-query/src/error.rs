@@ -65,7 +65,8 @@ impl std::error::Error for ParseError {}
 pub enum QueryError {
     /// The text is not a query.
     Parse(ParseError),
-    /// `from` is not before `to`.
+    /// `from` is not before `to`, or a time is beyond [`crate::MAX_TIME_MS`] either side of
+    /// 1970.
     Range {
         /// Start, Unix milliseconds.
         from_ms: i64,
@@ -87,9 +88,14 @@ impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             QueryError::Parse(e) => e.fmt(f),
-            QueryError::Range { from_ms, to_ms } => write!(
+            QueryError::Range { from_ms, to_ms } if from_ms >= to_ms => write!(
                 f,
                 "the time range is empty: from ({from_ms} ms) must be before to ({to_ms} ms)"
+            ),
+            QueryError::Range { from_ms, to_ms } => write!(
+                f,
+                "the time range {from_ms}..{to_ms} ms reaches beyond {} ms either side of 1970",
+                crate::MAX_TIME_MS
             ),
             QueryError::Invalid {
                 query,

@@ -164,14 +164,23 @@ fn several_queries_are_separated_by_commas() {
 /// The column and what was expected, for each kind of mistake.
 #[test]
 fn errors_name_the_column_and_what_was_expected() {
-    let cases: [(&str, usize, &str); 16] = [
+    let cases: [(&str, usize, &str); 17] = [
+        (
+            "avg:m{*}.rollup(sum, 315360001)",
+            22,
+            "an interval from 1 to 315360000 s",
+        ),
         ("avg:m{env:prod", 15, "`}` closing the scope"),
         ("avg:m{env:prod)", 15, "`}` closing the scope"),
         ("mean:m{*}", 1, "a space aggregator"),
         ("avg:9m{*}", 5, "a metric name"),
         ("avg:m", 6, "`{` opening the scope"),
         ("avg:m{*}.rollup(median)", 17, "a rollup aggregator"),
-        ("avg:m{*}.rollup(sum, 0)", 22, "an interval of 1 s or more"),
+        (
+            "avg:m{*}.rollup(sum, 0)",
+            22,
+            "an interval from 1 to 315360000 s",
+        ),
         (
             "avg:m{*}.fill(zero, 601)",
             21,

@@ -542,6 +542,28 @@ fn evaluation_errors_name_the_problem() {
         matches!(err, QueryError::Parse(ref e) if e.column == 10),
         "{err}"
     );
+    // Extreme times and shifts are refused, never overflow.
+    for (from, to) in [
+        (i64::MIN, 0),
+        (0, i64::MAX),
+        (T0, T0 + 2_000_000_000_000_000),
+    ] {
+        let err = herd_query::evaluate(&src, "avg:cpu{*}", from, to).unwrap_err();
+        assert!(err.to_string().contains("either side of 1970"), "{err}");
+    }
+    let err = herd_query::evaluate(
+        &src,
+        "timeshift(avg:cpu{*}, -9000000000000000)",
+        T0,
+        T0 + 1000,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("a shift that keeps the range"),
+        "{err}"
+    );
+    let far = herd_query::MAX_TIME_MS;
+    assert!(herd_query::evaluate(&src, "avg:cpu{*}.rollup(max, 315360000)", -far, far).is_ok());
     // An unknown metric is an empty answer, not an error.
     assert!(ask(&src, "avg:nope{*}", 0, 60).series.is_empty());
 }

@@ -14,7 +14,7 @@ pub(crate) fn apply<S: Source + ?Sized>(
     span: Span,
 ) -> Result<Value, QueryError> {
     if let Func::Timeshift(s) = func {
-        return timeshift(ctx, s, arg);
+        return timeshift(ctx, s, arg, span);
     }
     let value = ctx.eval(arg)?;
     let name = func.simple_name().unwrap_or("top");
@@ -137,6 +137,7 @@ fn timeshift<S: Source + ?Sized>(
     ctx: &Ctx<'_, S>,
     shift_s: i64,
     arg: &Expr,
+    span: Span,
 ) -> Result<Value, QueryError> {
     let shift_ms = shift_s.saturating_mul(1000);
     let shifted = Ctx {
@@ -145,6 +146,15 @@ fn timeshift<S: Source + ?Sized>(
         from_ms: ctx.from_ms.saturating_add(shift_ms),
         to_ms: ctx.to_ms.saturating_add(shift_ms),
     };
+    if !super::in_range(shifted.from_ms) || !super::in_range(shifted.to_ms) {
+        return Err(ctx.invalid(
+            span,
+            format!(
+                "a shift that keeps the range within {} ms of 1970",
+                super::MAX_TIME_MS
+            ),
+        ));
+    }
     Ok(match shifted.eval(arg)? {
         Value::Scalar(x) => Value::Scalar(x),
         Value::Series(mut all) => {

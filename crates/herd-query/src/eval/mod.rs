@@ -95,7 +95,7 @@ pub fn evaluate_list<S: Source + ?Sized>(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<QueryResult, QueryError> {
-    if from_ms >= to_ms {
+    if from_ms >= to_ms || !in_range(from_ms) || !in_range(to_ms) {
         return Err(QueryError::Range { from_ms, to_ms });
     }
     let ctx = Ctx {
@@ -128,6 +128,14 @@ pub fn evaluate_list<S: Source + ?Sized>(
         group_by,
         series,
     })
+}
+
+/// Times a query may reach, in Unix milliseconds either side of 1970 (about 31,700 years), so
+/// that interval arithmetic never overflows.
+pub const MAX_TIME_MS: i64 = 1_000_000_000_000_000;
+
+pub(crate) fn in_range(t: i64) -> bool {
+    (-MAX_TIME_MS..=MAX_TIME_MS).contains(&t)
 }
 
 fn collect_group_by(e: &Expr, out: &mut Vec<String>) {

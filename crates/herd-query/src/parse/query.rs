@@ -5,6 +5,9 @@ use crate::ast::{Expr, Fill, FillMode, MetricQuery, Modifier, Rollup, SpaceAgg, 
 use crate::error::ParseError;
 use crate::scope::Scope;
 
+/// Longest `.rollup` interval, in seconds: ten years of 365 days.
+pub const MAX_ROLLUP_S: u64 = 10 * 365 * 86_400;
+
 /// Longest `.fill` limit, in seconds (Datadog's).
 pub const MAX_FILL_LIMIT: u64 = 600;
 
@@ -114,8 +117,11 @@ impl Parser<'_> {
                 })?;
                 let seconds = if self.c.eat(',') {
                     let (n, nspan) = self.c.integer("the rollup interval in seconds")?;
-                    if n == 0 {
-                        return Err(self.c.err_at(nspan.start, "an interval of 1 s or more"));
+                    if n == 0 || n > MAX_ROLLUP_S {
+                        return Err(self.c.err_at(
+                            nspan.start,
+                            format!("an interval from 1 to {MAX_ROLLUP_S} s (10 years)"),
+                        ));
                     }
                     Some(n)
                 } else {
