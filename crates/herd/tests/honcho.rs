@@ -163,6 +163,43 @@ fn dotenv_dialects_differ_where_documented() {
 }
 
 #[test]
+fn both_run_the_app_past_env_lines_foreman_ignores() {
+    if !honcho_available() {
+        return;
+    }
+    let dir = project(
+        "web: echo \"good=[$GOOD] last=[$LAST] bad=[$BAD]\"; sleep 0.3\n",
+        "GOOD=1\nBAD = 2\n LEAD=3\nA-B=4\nLAST=5\n",
+    );
+    let h = herd(dir.path(), &[]);
+    let p = honcho(dir.path(), &[]);
+    assert_eq!(
+        h.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&h.stderr)
+    );
+    // Both apply the rest of the file; foreman's reading (herd's) skips `BAD = 2`, honcho's
+    // shell-like parser reads it as BAD=2.
+    let want = vec!["good=[1] last=[5] bad=[]".to_owned()];
+    let app = |out: &Output| -> Vec<String> {
+        messages(out, "web.1")
+            .into_iter()
+            .filter(|m| m.starts_with("good="))
+            .collect()
+    };
+    assert_eq!(app(&h), want);
+    assert_eq!(app(&p), ["good=[1] last=[5] bad=[2]"]);
+    // Where honcho is silent, herd names each skipped line once.
+    let warnings = String::from_utf8_lossy(&h.stderr);
+    assert_eq!(
+        warnings.matches("herd: warning: .env:").count(),
+        3,
+        "{warnings}"
+    );
+}
+
+#[test]
 fn output_lines_have_the_same_shape() {
     if !honcho_available() {
         return;
