@@ -192,3 +192,44 @@ fn the_shell_reads_back_the_quoted_runit_command() {
         "sh -c 'echo \"it'\\''s 100% $QUEUE\"' && sidekiq"
     );
 }
+
+#[test]
+fn a_value_compose_env_files_cannot_hold_stays_inline_in_a_private_compose_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Procfile"), "web: serve\n").unwrap();
+    // `it's "x"`: a `'` and a final `"`, which compose's dotenv parser cannot read back.
+    std::fs::write(dir.path().join(".env"), "OK=1\nODD=\"it's \\\"x\\\"\"\n").unwrap();
+    let project = Project::load(
+        &Options {
+            root: Some(dir.path().to_owned()),
+            ..Options::default()
+        },
+        None,
+        false,
+    )
+    .unwrap();
+    let instances = project.instances(&[], &Formation::default()).unwrap();
+    let settings = Settings {
+        app: "shop".into(),
+        user: "deploy".into(),
+        log_dir: "/var/log/shop".into(),
+        root: "/srv/shop".into(),
+        location: "/srv/out".into(),
+        timeout: 5,
+        image: "shop:latest".into(),
+        port_types: vec!["web".into()],
+        build: None,
+    };
+    let files = export::render(Format::Compose, &project, &instances, &settings);
+    let compose = &files[0];
+    assert_eq!(compose.mode, 0o600);
+    assert!(
+        compose
+            .contents
+            .contains("      \"ODD\": \"it's \\\"x\\\"\"\n"),
+        "{}",
+        compose.contents
+    );
+    assert!(!compose.contents.contains("build:"), "{}", compose.contents);
+    assert_eq!(files[1].contents, "OK='1'\n");
+}

@@ -3,7 +3,9 @@
 //!
 //! Only the types that listen (`web`, or those named in `--port-types`) publish their port: on
 //! a fixed host port for a single replica, an ephemeral one otherwise. The env files'
-//! variables go to `APP.env` (mode 0600), named by `env_file:`, instead of the compose file.
+//! variables go to `APP.env` (mode 0600), named by `env_file:`, instead of the compose file
+//! (a value compose's dialect cannot hold, with a `'` and a final `"` or `\`, stays in
+//! `environment:`, and the compose file is then mode 0600 too).
 //! When the app root holds a `Dockerfile` every service gets `build:` with it as the context
 //! (and `image:` as the tag to build). A `release` type runs once (`restart: "no"`) and the
 //! others `depends_on` its successful completion. `$` is doubled because compose interpolates
@@ -20,12 +22,24 @@ pub(super) fn render(project: &Project, kinds: &[Kind<'_>], s: &Settings) -> Vec
     let mut files = Vec::new();
     let shared = shared_env(project);
     let env_file = format!("{}.env", s.app);
+    // Values compose's env_file dialect cannot hold stay in `environment:`, and the compose
+    // file is then private too.
+    let mut inline: Vec<(&str, &str)> = Vec::new();
+    let mut in_file = false;
     if !shared.is_empty() {
         let mut text = String::new();
-        for (k, v) in &shared {
-            let _ = writeln!(text, "{k}={}", compose_env_file(v));
+        for &(k, v) in &shared {
+            match compose_env_file(v) {
+                Some(q) => {
+                    let _ = writeln!(text, "{k}={q}");
+                    in_file = true;
+                }
+                None => inline.push((k, v)),
+            }
         }
-        files.push(File::secret(&env_file, text));
+        if in_file {
+            files.push(File::secret(&env_file, text));
+        }
     }
     let release = kinds.iter().any(|k| k.name == RELEASE);
     let mut t = String::new();
@@ -48,11 +62,14 @@ pub(super) fn render(project: &Project, kinds: &[Kind<'_>], s: &Settings) -> Vec
             "    command: [\"/bin/sh\", \"-c\", {}]",
             esc(&exec_script(k.command))
         );
-        if !shared.is_empty() {
+        if in_file {
             let _ = writeln!(t, "    env_file:");
             let _ = writeln!(t, "      - {}", yaml(&env_file));
         }
         let _ = writeln!(t, "    environment:");
+        for (key, value) in &inline {
+            let _ = writeln!(t, "      {}: {}", yaml(key), esc(value));
+        }
         let _ = writeln!(t, "      \"PORT\": \"{}\"", first.port);
         let _ = writeln!(t, "      \"PS\": {}", esc(k.name));
         if s.listens(k.name) {
@@ -77,6 +94,11 @@ pub(super) fn render(project: &Project, kinds: &[Kind<'_>], s: &Settings) -> Vec
         }
         let _ = writeln!(t, "    stop_grace_period: {}s", s.timeout);
     }
-    files.insert(0, File::new("docker-compose.yml", t));
+    let compose = if inline.is_empty() {
+        File::new("docker-compose.yml", t)
+    } else {
+        File::secret("docker-compose.yml", t)
+    };
+    files.insert(0, compose);
     files
 }

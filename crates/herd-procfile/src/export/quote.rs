@@ -90,12 +90,20 @@ pub fn systemd_env_file(s: &str) -> String {
     out
 }
 
-/// A value in a docker compose `env_file:` (compose's dotenv dialect): single quotes (literal)
-/// when it holds no `'` and no line break, otherwise double quotes with `\`, `"` and `$`
-/// escaped and line breaks as `\n`.
-pub fn compose_env_file(s: &str) -> String {
-    if !s.contains(['\'', '\n', '\r']) {
-        return format!("'{s}'");
+/// A value in a docker compose `env_file:`, as compose's dotenv parser (compose-go
+/// `dotenv/parser.go`) reads it, or `None` when that dialect cannot hold it.
+///
+/// Single quotes are literal up to the first `'` not after a backslash, so they hold any
+/// value without `'` that does not end in `\`. Otherwise double quotes, with `\`, `"` and `$`
+/// escaped and line breaks as `\n`/`\r`; the parser strips every `"` from both ends and ends
+/// the value at the first `"` not after a backslash, so a value that ends in `\`, or has a
+/// `'` and ends in `"`, cannot be written at all.
+pub fn compose_env_file(s: &str) -> Option<String> {
+    if !s.contains('\'') && !s.ends_with('\\') {
+        return Some(format!("'{s}'"));
+    }
+    if s.ends_with(['"', '\\']) {
+        return None;
     }
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -110,7 +118,7 @@ pub fn compose_env_file(s: &str) -> String {
         }
     }
     out.push('"');
-    out
+    Some(out)
 }
 
 /// A supervisord (Python `ConfigParser`) value: `%` doubled.
@@ -121,6 +129,70 @@ pub fn ini(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// compose-go's reading of one `KEY=<value>` value (`dotenv/parser.go`): the quoted
+    /// string ends at the first quote not after a backslash, quotes are trimmed from both
+    /// ends, and in double quotes `\n`/`\r` become line breaks, a backslash before anything
+    /// but `$` is dropped, and `\$` is a literal `$`.
+    fn compose_reads(written: &str) -> Option<String> {
+        let q = written.chars().next()?;
+        let bytes: Vec<char> = written.chars().collect();
+        let end = (1..bytes.len()).find(|&i| bytes[i] == q && bytes[i - 1] != '\\')?;
+        let inner: String = bytes[..end].iter().collect();
+        let inner = inner.trim_matches(q).to_owned();
+        if q == '\'' {
+            return Some(inner);
+        }
+        let mut out = String::new();
+        let mut chars = inner.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, chars.peek().copied()) {
+                ('\\', Some('n')) => {
+                    out.push('\n');
+                    chars.next();
+                }
+                ('\\', Some('r')) => {
+                    out.push('\r');
+                    chars.next();
+                }
+                ('\\', Some('$')) => {
+                    out.push('$');
+                    chars.next();
+                }
+                ('\\', Some(next)) => {
+                    out.push(next);
+                    chars.next();
+                }
+                (c, _) => out.push(c),
+            }
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn compose_env_file_values_read_back_or_are_refused() {
+        for v in [
+            "plain",
+            "",
+            "say \"hi\" for $5",
+            "it's $HOME",
+            "it's \\n not a newline",
+            "a\nb",
+            "\"lead",
+            "it's\r",
+            "${X} and \\$ and $(y)",
+        ] {
+            let written = compose_env_file(v).unwrap();
+            assert_eq!(
+                compose_reads(&written).as_deref(),
+                Some(v),
+                "{v:?} as {written}"
+            );
+        }
+        assert_eq!(compose_env_file("it's \""), None);
+        assert_eq!(compose_env_file("it's \\"), None);
+        assert_eq!(compose_env_file("ends\\"), None);
+    }
 
     #[test]
     fn shell_words_survive_quotes() {
