@@ -56,6 +56,17 @@ fn hint(what: &str, address: &str, cause: &io::Error) -> String {
     }
 }
 
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A listener could not be set up.
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    /// The store could not be opened (it names the file or directory).
+    #[error("cannot open the store: {0}")]
+    Store(#[from] herd_tsdb::Error),
+}
+
 /// The addresses actually bound (port 0 resolved).
 #[derive(Debug, Clone, Default)]
 pub struct Bound {
@@ -81,6 +92,8 @@ pub struct Running {
     pub bound: Bound,
     /// Its counters.
     pub telemetry: Arc<Telemetry>,
+    /// The store, when it has one.
+    pub store: Option<Arc<herd_tsdb::Store>>,
     stop: Arc<AtomicBool>,
     shared: Option<Shared>,
     listeners: Vec<JoinHandle<()>>,
@@ -124,8 +137,9 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
         .expect("spawn a thread")
 }
 
-/// Binds every configured listener and starts the pipeline.
-pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running, BindError> {
+/// Opens the store (when configured), binds every configured listener and starts the
+/// pipeline; `sinks` take each flush after the store.
+pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running, StartError> {
     crate::sys::one_malloc_arena();
     let telemetry = Arc::new(Telemetry::default());
     let stop = Arc::new(AtomicBool::new(false));
@@ -187,6 +201,27 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
         None => None,
     };
 
+    // The store, once every address is ours (a port in use fails before a directory is made).
+    let store = match &config.store {
+        Some(s) => Some(Arc::new(herd_tsdb::Store::open(&s.dir, s.options.clone())?)),
+        None => None,
+    };
+    if let Some(store) = &store {
+        for damage in store.warnings() {
+            crate::log::warn(&format!("store: skipped damage: {damage}"));
+        }
+    }
+    let mut sinks = sinks;
+    if let Some(store) = &store {
+        sinks.insert(
+            0,
+            Box::new(crate::store::StoreSink::new(
+                store.clone(),
+                telemetry.clone(),
+            )),
+        );
+    }
+
     // Workers and their queues.
     let shards = Arc::new(Shards::new(config.workers, &config.aggregate));
     // Spare buffers kept for reuse: enough for steady traffic (a batch in each worker and
@@ -243,8 +278,19 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
         listeners.push(spawn("herd-tcp", move || stream::accept_tcp(&l, &s)));
     }
     if let Some(l) = http {
-        let (t, st) = (telemetry.clone(), stop.clone());
-        listeners.push(spawn("herd-http", move || crate::http::serve(&l, &t, &st)));
+        let state = crate::http::State {
+            telemetry: telemetry.clone(),
+            store: store.clone(),
+        };
+        let token = config
+            .http_token
+            .as_deref()
+            .and_then(crate::http::Token::new);
+        let router = crate::http::router(state, token);
+        let st = stop.clone();
+        listeners.push(spawn("herd-http", move || {
+            crate::http::serve(l, &router, &st)
+        }));
     }
 
     // Flush.
@@ -262,6 +308,7 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
     Ok(Running {
         bound,
         telemetry,
+        store,
         stop,
         shared: Some(shared),
         listeners,

@@ -20,11 +20,12 @@ pub mod http;
 pub mod listener;
 pub mod log;
 pub mod sink;
+pub mod store;
 pub mod sys;
 pub mod telemetry;
 pub mod worker;
 
 pub use config::{ServerConfig, Source};
-pub use daemon::{start, BindError, Bound, Running};
+pub use daemon::{start, BindError, Bound, Running, StartError};
 pub use sink::{JsonLines, Sink};
 pub use telemetry::Telemetry;

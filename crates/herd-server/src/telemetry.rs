@@ -85,6 +85,12 @@ pub struct Telemetry {
     pub points: AtomicU64,
     /// Duration of the last flush, in microseconds.
     pub flush_micros: AtomicU64,
+    /// Points written to the store.
+    pub store_points: AtomicU64,
+    /// Points of flushes the store refused (a full disk), counted, not kept.
+    pub store_points_lost: AtomicU64,
+    /// HTTP requests answered, by status class (2xx, 4xx, 5xx).
+    pub http_requests: [AtomicU64; 3],
 }
 
 impl Telemetry {
@@ -237,6 +243,29 @@ impl Telemetry {
             "gauge",
             "Duration of the last flush.",
             vec![(String::new(), self.flush_micros.load(Relaxed))],
+        );
+        family(
+            "herd_store_points_total",
+            "counter",
+            "Points written to the store.",
+            vec![(String::new(), self.store_points.load(Relaxed))],
+        );
+        family(
+            "herd_store_points_lost_total",
+            "counter",
+            "Points of flushes the store could not write (a full disk), counted, not kept.",
+            vec![(String::new(), self.store_points_lost.load(Relaxed))],
+        );
+        let http = ["2xx", "4xx", "5xx"]
+            .iter()
+            .zip(&self.http_requests)
+            .map(|(class, c)| (format!("{{code=\"{class}\"}}"), c.load(Relaxed)))
+            .collect();
+        family(
+            "herd_http_requests_total",
+            "counter",
+            "HTTP requests answered, by status class.",
+            http,
         );
         out
     }

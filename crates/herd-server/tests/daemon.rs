@@ -201,7 +201,7 @@ fn metrics_endpoint_serves_prometheus_text() {
     let t = running.telemetry.clone();
     wait_for(|| t.messages_error[0].load(Relaxed) == 1);
     let mut conn = TcpStream::connect(running.bound.http.unwrap()).unwrap();
-    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut body = String::new();
     conn.read_to_string(&mut body).unwrap();

@@ -122,7 +122,7 @@ fn status_kib(pid: u32, key: &str) -> u64 {
 fn scrape(addr: std::net::SocketAddr) -> std::collections::HashMap<String, u64> {
     use std::io::{Read, Write};
     let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    conn.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
     let mut body = String::new();
     conn.read_to_string(&mut body).unwrap();
     body.lines()

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use herd_aggregate::{parse_percentile, HistogramAggregate};
 use herd_dogstatsd::Overflow;
+use herd_tsdb::FsyncPolicy;
 
 use super::{Emit, Overload};
 
@@ -18,6 +19,8 @@ pub struct Kind<T> {
     pub show: fn(&T) -> String,
     /// What is allowed, for the error message.
     pub allowed: &'static str,
+    /// A secret: `--print-config` shows that it is set, not what it is.
+    pub secret: bool,
 }
 
 /// `true`, `false` (and `1`/`0`, `yes`/`no`, `on`/`off`).
@@ -29,7 +32,7 @@ pub fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// Parses `10s`, `1s`, `500ms`, `2m` (a bare number is seconds).
+/// Parses `10s`, `1s`, `500ms`, `2m`, `6h`, `15d` (a bare number is seconds).
 pub fn parse_duration(v: &str) -> Option<Duration> {
     let v = v.trim();
     let (num, unit) = v
@@ -40,18 +43,24 @@ pub fn parse_duration(v: &str) -> Option<Duration> {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86_400.0,
         _ => return None,
     };
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// A duration in the flag's syntax: whole seconds as `10s`, anything else in `ms`.
+/// A duration in the flag's syntax, in the largest unit that divides it: whole days as
+/// `15d`, hours as `6h`, seconds as `10s`, anything else in `ms` (minutes stay seconds:
+/// `60s`).
 pub fn show_duration(d: &Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 == 0 {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
+    match ms {
+        0 => "0s".to_owned(),
+        ms if ms % 86_400_000 == 0 => format!("{}d", ms / 86_400_000),
+        ms if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
+        ms if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        ms => format!("{ms}ms"),
     }
 }
 
@@ -79,6 +88,7 @@ pub const ADDRESS: Kind<Option<SocketAddr>> = Kind {
     },
     show: |a| a.map_or_else(|| "off".to_owned(), |a| a.to_string()),
     allowed: "an IP address with a port (127.0.0.1:8125), or off",
+    secret: false,
 };
 
 /// A socket path, or off.
@@ -89,6 +99,7 @@ pub const PATH: Kind<Option<PathBuf>> = Kind {
             .map_or_else(|| "off".to_owned(), |p| p.display().to_string())
     },
     allowed: "a path, or off",
+    secret: false,
 };
 
 /// A whole number.
@@ -96,6 +107,7 @@ pub const NUMBER: Kind<usize> = Kind {
     parse: |v| v.trim().parse().ok(),
     show: ToString::to_string,
     allowed: "a whole number",
+    secret: false,
 };
 
 /// `true` or `false`.
@@ -103,6 +115,7 @@ pub const BOOL: Kind<bool> = Kind {
     parse: parse_bool,
     show: ToString::to_string,
     allowed: "true or false",
+    secret: false,
 };
 
 /// A duration.
@@ -110,6 +123,7 @@ pub const DURATION: Kind<Duration> = Kind {
     parse: parse_duration,
     show: show_duration,
     allowed: "a duration such as 10s, 1s or 500ms",
+    secret: false,
 };
 
 /// Free text (a host name).
@@ -117,13 +131,54 @@ pub const TEXT: Kind<String> = Kind {
     parse: |v| Some(v.to_owned()),
     show: Clone::clone,
     allowed: "text",
+    secret: false,
 };
+
+/// A secret (a token): shown as `(set)` by `--print-config`.
+pub const SECRET: Kind<String> = Kind {
+    parse: |v| Some(v.trim().to_owned()),
+    show: Clone::clone,
+    allowed: "text",
+    secret: true,
+};
+
+/// A directory.
+pub const DIRECTORY: Kind<PathBuf> = Kind {
+    parse: |v| (!v.trim().is_empty()).then(|| PathBuf::from(v.trim())),
+    show: |p| p.display().to_string(),
+    allowed: "a directory path",
+    secret: false,
+};
+
+/// How often the store's write-ahead log is synced.
+pub const FSYNC: Kind<FsyncPolicy> = Kind {
+    parse: |v| match v.trim() {
+        "every-flush" => Some(FsyncPolicy::EveryFlush),
+        "interval" => Some(FsyncPolicy::Interval(FSYNC_INTERVAL)),
+        "never" => Some(FsyncPolicy::Never),
+        _ => None,
+    },
+    show: |f| {
+        match f {
+            FsyncPolicy::EveryFlush => "every-flush",
+            FsyncPolicy::Interval(_) => "interval",
+            FsyncPolicy::Never => "never",
+        }
+        .to_owned()
+    },
+    allowed: "every-flush, interval (once a minute) or never",
+    secret: false,
+};
+
+/// The period of `--fsync interval`.
+pub const FSYNC_INTERVAL: Duration = Duration::from_secs(60);
 
 /// A comma-separated list (tags).
 pub const LIST: Kind<Vec<String>> = Kind {
     parse: |v| Some(list_items(v)),
     show: |l| l.join(","),
     allowed: "a comma-separated list",
+    secret: false,
 };
 
 /// File permissions in octal.
@@ -135,6 +190,7 @@ pub const OCTAL_MODE: Kind<u32> = Kind {
     },
     show: |m| format!("{m:04o}"),
     allowed: "octal permissions such as 0722",
+    secret: false,
 };
 
 /// Histogram aggregates.
@@ -147,6 +203,7 @@ pub const AGGREGATES: Kind<Vec<HistogramAggregate>> = Kind {
     },
     show: |l| l.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","),
     allowed: "a list of max, min, median, avg, sum, count",
+    secret: false,
 };
 
 /// Histogram percentiles, as fractions.
@@ -159,6 +216,7 @@ pub const PERCENTILES: Kind<Vec<u8>> = Kind {
             .join(",")
     },
     allowed: "a list of fractions between 0 and 1 (0.95,0.99)",
+    secret: false,
 };
 
 /// Past a name or tag limit.
@@ -176,6 +234,7 @@ pub const OVERSIZE: Kind<Overflow> = Kind {
         .to_owned()
     },
     allowed: "truncate or reject",
+    secret: false,
 };
 
 /// A full worker queue.
@@ -193,6 +252,7 @@ pub const OVERLOAD: Kind<Overload> = Kind {
         .to_owned()
     },
     allowed: "block or drop",
+    secret: false,
 };
 
 /// Where flushed points go.
@@ -210,6 +270,7 @@ pub const EMIT: Kind<Emit> = Kind {
         .to_owned()
     },
     allowed: "stdout or none",
+    secret: false,
 };
 
 #[cfg(test)]
@@ -222,9 +283,15 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_duration("3h"), None);
+        assert_eq!(parse_duration("3y"), None);
         assert_eq!(show_duration(&Duration::from_secs(10)), "10s");
         assert_eq!(show_duration(&Duration::from_millis(500)), "500ms");
+        assert_eq!(
+            parse_duration("15d"),
+            Some(Duration::from_secs(15 * 86_400))
+        );
+        assert_eq!(show_duration(&Duration::from_secs(15 * 86_400)), "15d");
+        assert_eq!(show_duration(&Duration::from_secs(7200)), "2h");
     }
 
     #[test]
@@ -243,6 +310,8 @@ mod tests {
         round_trip(&OVERSIZE, "reject");
         round_trip(&OVERLOAD, "drop");
         round_trip(&EMIT, "stdout");
+        round_trip(&FSYNC, "interval");
+        round_trip(&DIRECTORY, "herd-data");
         assert_eq!((PERCENTILES.show)(&vec![95, 5]), "0.95,0.05");
     }
 }

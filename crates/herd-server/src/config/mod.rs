@@ -106,6 +106,19 @@ pub struct ServerConfig {
     pub emit: Emit,
     /// Last-flush deadline at shutdown.
     pub shutdown_timeout: Duration,
+    /// The embedded store, unless `--no-store`.
+    pub store: Option<StoreConfig>,
+    /// The token HTTP clients must present, when one is set.
+    pub http_token: Option<String>,
+}
+
+/// Where and how the daemon keeps its store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// The data directory.
+    pub dir: PathBuf,
+    /// Fsync policy, retention and block window.
+    pub options: herd_tsdb::Options,
 }
 
 impl ServerConfig {
@@ -145,6 +158,23 @@ impl ServerConfig {
             }
             n => n,
         };
+        let http_token = Some(s.http_auth_token.value.clone()).filter(|t| !t.is_empty());
+        if let Some(addr) = s.http.value {
+            if !addr.ip().is_loopback() && http_token.is_none() {
+                return Err(s.http.invalid(
+                    "a loopback address unless --http-auth-token (HERD_HTTP_TOKEN) is set: the \
+                     API serves every stored metric",
+                ));
+            }
+        }
+        let store = (!s.no_store.value).then(|| StoreConfig {
+            dir: s.data_dir.value.clone(),
+            options: herd_tsdb::Options {
+                fsync: s.fsync.value,
+                retention: s.retention.value,
+                ..herd_tsdb::Options::default()
+            },
+        });
         let mut extra_tags = s.tags.value.clone();
         if let Some(tag) = &s.dyno_tag {
             extra_tags.push(tag.value.clone());
@@ -182,16 +212,19 @@ impl ServerConfig {
             host_tags: s.host_tags.value.clone(),
             emit: s.emit.value,
             shutdown_timeout: s.shutdown_timeout.value,
+            store,
+            http_token,
         })
     }
 
     /// The defaults with every listener off but UDP on a free loopback port, the host
-    /// `test`, and nothing from the environment: change fields for a test's needs.
+    /// `test`, no store, and nothing from the environment: change fields for a test's needs.
     pub fn for_tests() -> Self {
         let flags = [
             ("udp", "127.0.0.1:0".to_owned()),
             ("http", "off".to_owned()),
             ("hostname", "test".to_owned()),
+            ("no_store", "true".to_owned()),
         ]
         .into();
         Self::load(&flags, &|_| None, None)

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use herd_aggregate::{AggregateConfig, HistogramAggregate};
 use herd_dogstatsd::{Limits, Overflow};
+use herd_tsdb::FsyncPolicy;
 
 use super::kind::{self, Kind};
 use super::resolve::{Raw, Translate};
@@ -121,9 +122,14 @@ macro_rules! settings {
                 })
             }
 
-            /// `(key, text, source)` of every setting, in `--print-config` order.
+            /// `(key, text, source)` of every setting, in `--print-config` order; a secret
+            /// that is set shows as `(set)`.
             pub fn lines(&self) -> Vec<(&'static str, &str, &Source)> {
-                let mut out = vec![$((self.$key.key, self.$key.raw.as_str(), &self.$key.source),)*];
+                let mut out = vec![$((
+                    self.$key.key,
+                    if $kind.secret && !self.$key.raw.is_empty() { "(set)" } else { self.$key.raw.as_str() },
+                    &self.$key.source,
+                ),)*];
                 if let Some(t) = &self.dyno_tag {
                     out.push((t.key, t.raw.as_str(), &t.source));
                 }
@@ -139,6 +145,10 @@ fn aggregate() -> AggregateConfig {
 
 fn limits() -> Limits {
     Limits::default()
+}
+
+fn store_defaults() -> herd_tsdb::Options {
+    herd_tsdb::Options::default()
 }
 
 settings! {
@@ -226,4 +236,19 @@ settings! {
     shutdown_timeout: Duration = kind::DURATION, Duration::from_secs(10);
         env "HERD_SHUTDOWN_TIMEOUT", value "DURATION";
         "Longest wait for the last flush on SIGTERM/SIGINT";
+    data_dir: PathBuf = kind::DIRECTORY, PathBuf::from("herd-data");
+        env "HERD_DATA_DIR", value "DIR";
+        "Where the store keeps its data (a directory of its own; a second daemon on it is refused)";
+    no_store: bool = kind::BOOL, false;
+        env "HERD_NO_STORE";
+        "Run without the store (no data directory, no query API)";
+    fsync: FsyncPolicy = kind::FSYNC, store_defaults().fsync;
+        env "HERD_FSYNC", value "every-flush|interval|never";
+        "When the store's write-ahead log is synced: after every flush, once a minute, or never (a crash loses at most what was not synced)";
+    retention: Duration = kind::DURATION, store_defaults().retention;
+        env "HERD_RETENTION", value "DURATION";
+        "How long the store keeps points (whole blocks are deleted)";
+    http_auth_token: String = kind::SECRET, String::new();
+        env "HERD_HTTP_TOKEN", value "TOKEN";
+        "Token HTTP clients present (Authorization: Bearer, or DD-API-KEY); required when --http is not on loopback";
 }

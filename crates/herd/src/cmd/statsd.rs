@@ -149,7 +149,7 @@ fn serve(
     config: &ServerConfig,
     stdout: impl std::io::Write + Send + 'static,
     wait_for_stop: impl FnOnce() -> String,
-) -> Result<bool, herd_server::BindError> {
+) -> Result<bool, herd_server::StartError> {
     let sinks: Vec<Box<dyn Sink>> = match config.emit {
         config::Emit::Stdout => vec![Box::new(JsonLines::new(stdout))],
         config::Emit::None => Vec::new(),

@@ -18,6 +18,8 @@ pub struct Daemon {
     pub http: Option<SocketAddr>,
     /// Unix datagram socket.
     pub uds: Option<PathBuf>,
+    /// The store's data directory (removed with the daemon).
+    pub data: tempfile::TempDir,
     stderr_head: String,
 }
 
@@ -29,6 +31,8 @@ pub struct Stopped {
     pub lines: Vec<serde_json::Value>,
     /// Standard error.
     pub stderr: String,
+    /// The store's data directory (to start again on it).
+    pub data: tempfile::TempDir,
 }
 
 impl Stopped {
@@ -62,8 +66,15 @@ impl Stopped {
 }
 
 impl Daemon {
-    /// Starts `herd statsd` with these extra arguments (UDP and HTTP on free ports).
+    /// Starts `herd statsd` with these extra arguments (UDP and HTTP on free ports, the
+    /// store in a new temporary directory).
     pub fn start(extra: &[&str]) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        Self::start_in(data, extra)
+    }
+
+    /// Starts `herd statsd` with its store in `data` (a directory a test reopens).
+    pub fn start_in(data: tempfile::TempDir, extra: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_herd"));
         cmd.args([
             "statsd",
@@ -75,7 +86,9 @@ impl Daemon {
             "stdout",
             "--hostname",
             "testhost",
+            "--data-dir",
         ])
+        .arg(data.path())
         .args(extra)
         .env_remove("DYNO")
         .stdout(Stdio::piped())
@@ -103,6 +116,7 @@ impl Daemon {
             tcp: find("tcp://").map(|a| a.parse().unwrap()),
             http: find("http://").map(|a| a.parse().unwrap()),
             uds: find("unixgram://").map(PathBuf::from),
+            data,
             child,
             stderr_head: head,
         }
@@ -144,6 +158,7 @@ impl Daemon {
             code,
             lines,
             stderr: err,
+            data: self.data,
         }
     }
 }
