@@ -194,6 +194,20 @@ mod tests {
         assert_eq!(compose_env_file("ends\\"), None);
     }
 
+    proptest::proptest! {
+        /// Any value is either refused or read back unchanged by compose's rules, and only
+        /// the values the documentation names are refused.
+        #[test]
+        fn property_test_compose_env_file_round_trips(v in "\\PC{0,20}|[ -~\n\r'\"\\\\$]{0,20}") {
+            match compose_env_file(&v) {
+                Some(written) => proptest::prop_assert_eq!(compose_reads(&written), Some(v)),
+                None => proptest::prop_assert!(
+                    v.ends_with('\\') || (v.contains('\'') && v.ends_with('"'))
+                ),
+            }
+        }
+    }
+
     #[test]
     fn shell_words_survive_quotes() {
         assert_eq!(shell("plain"), "plain");
