@@ -24,6 +24,7 @@ mod store;
 mod version;
 mod wal;
 
+pub use block::{check_block_bytes, decode_entry_body};
 pub use error::{Error, Result};
 pub use key::{Bucket, SeriesId, SeriesKey, SeriesKind};
 pub use lock::LOCK_FILE;
