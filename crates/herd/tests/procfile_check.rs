@@ -63,6 +63,29 @@ fn check_lists_every_skipped_line_and_every_problem_in_one_run() {
 }
 
 #[test]
+fn check_names_an_empty_command_and_a_formation_in_the_defaults_file_naming_no_type() {
+    let dir = project(
+        "web: serve\nworker:   \n",
+        &[(".herd", "formation: web=1,wrker=1\n")],
+    );
+    let out = herd(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Procfile:2: process type `worker` has an empty command"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(".herd: formation: no process type `wrker` in Procfile (defined: web, worker); did you mean `worker`?"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("2 problems found; process types: web, worker\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn start_applies_the_env_file_past_lines_foreman_ignores_and_warns_once_per_line() {
     let dir = project(
         "web: echo \"good=$GOOD last=$LAST\"\n",
