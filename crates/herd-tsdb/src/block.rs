@@ -617,7 +617,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// A small real block: two float series, one sketch series, an event and a check.
+    /// A small real block: two float series and one sketch series.
     fn sample_block() -> Vec<u8> {
         use crate::index::Index;
         use crate::key::SeriesKey;
