@@ -233,3 +233,44 @@ fn a_value_compose_env_files_cannot_hold_stays_inline_in_a_private_compose_file(
     assert!(!compose.contents.contains("build:"), "{}", compose.contents);
     assert_eq!(files[1].contents, "OK='1'\n");
 }
+
+#[test]
+fn supervisord_sets_a_key_that_is_no_shell_name_in_environment_not_in_the_sourced_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Procfile"), "web: serve\n").unwrap();
+    std::fs::write(dir.path().join(".env"), "OK=1\n9LIVES=cat\n").unwrap();
+    let project = Project::load(
+        &Options {
+            root: Some(dir.path().to_owned()),
+            ..Options::default()
+        },
+        None,
+        false,
+    )
+    .unwrap();
+    let instances = project.instances(&[], &Formation::default()).unwrap();
+    let settings = Settings {
+        app: "shop".into(),
+        user: "deploy".into(),
+        log_dir: "/var/log/shop".into(),
+        root: "/srv/shop".into(),
+        location: "/srv/out".into(),
+        timeout: 5,
+        image: "shop:latest".into(),
+        port_types: vec!["web".into()],
+        build: None,
+    };
+    let files = export::render(Format::Supervisord, &project, &instances, &settings);
+    assert_eq!(
+        files[1].contents, "OK=1\n",
+        "sourced by sh: shell names only"
+    );
+    assert!(
+        files[0]
+            .contents
+            .contains("environment=PORT=\"5000\",PS=\"web.1\",9LIVES=\"cat\"\n"),
+        "{}",
+        files[0].contents
+    );
+    assert_eq!(files[0].mode, 0o600);
+}

@@ -19,11 +19,31 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
     let mut files = Vec::new();
     let shared = shared_env(project);
     let env_file = format!("{}.env", s.app);
-    let source = if shared.is_empty() {
+    // A key starting with a digit is no shell variable (sourcing `1A=x` would run a command
+    // named `1A=x`): it goes to `environment=` when that can hold its value.
+    let (sourced, odd): (Vec<_>, Vec<_>) = shared
+        .iter()
+        .partition(|(k, _)| !k.starts_with(|c: char| c.is_ascii_digit()));
+    let mut odd_env = String::new();
+    for (k, v) in odd {
+        let quoted = if v.starts_with(['"', '\'']) || v.ends_with(['"', '\'']) {
+            None
+        } else if !v.contains('"') {
+            Some(format!("\"{v}\""))
+        } else if !v.contains('\'') {
+            Some(format!("'{v}'"))
+        } else {
+            None
+        };
+        if let Some(q) = quoted.filter(|_| !v.contains(['\n', '\r'])) {
+            let _ = write!(odd_env, ",{k}={}", quote::ini(&q));
+        }
+    }
+    let source = if sourced.is_empty() {
         String::new()
     } else {
         let mut text = String::new();
-        for (k, v) in &shared {
+        for (k, v) in &sourced {
             let _ = writeln!(text, "{k}={}", quote::shell(v));
         }
         files.push(File::secret(&env_file, text));
@@ -36,7 +56,7 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
         let program = format!("{}-{}", s.app, dashed(&inst.name));
         let script = format!("{source}{}", exec_script(raw_command(project, inst)));
         // `PORT` is digits and `PS` is `type.N` with the type's `[A-Za-z0-9_-]`: no quotes.
-        let env = format!("PORT=\"{}\",PS=\"{}\"", inst.port, inst.name);
+        let env = format!("PORT=\"{}\",PS=\"{}\"{odd_env}", inst.port, inst.name);
         let _ = writeln!(text, "[program:{program}]");
         let _ = writeln!(
             text,
@@ -78,6 +98,15 @@ pub(super) fn render(project: &Project, instances: &[Instance], s: &Settings) ->
     }
     let _ = writeln!(text, "[group:{}]", s.app);
     let _ = writeln!(text, "programs={}", names.join(","));
-    files.insert(0, File::new(format!("{}.conf", s.app), text));
+    let conf = format!("{}.conf", s.app);
+    files.insert(
+        0,
+        if odd_env.is_empty() {
+            File::new(conf, text)
+        } else {
+            // Values in `environment=`: private like the env file.
+            File::secret(conf, text)
+        },
+    );
     files
 }
