@@ -31,8 +31,12 @@ proptest! {
         let (from_ms, to_ms) = (T0 + from, T0 + from + len);
         let q = format!("sum:m{{*}}.rollup(sum, {step_s})");
         let r = herd_query::evaluate(&src, &q, from_ms, to_ms).unwrap();
-        // The interval is the one asked for unless that would exceed 1,500 points.
-        let step = r.series.first().map_or(step_s as i64, |s| s.interval_s) * 1000;
+        // The interval is the one asked for unless that would exceed 1,500 points (the
+        // choice itself is tested in interval.rs).
+        let step = herd_query::interval::interval_s(from_ms, to_ms, Some(step_s)) * 1000;
+        for s in &r.series {
+            prop_assert_eq!(s.interval_s * 1000, step);
+        }
         let buckets = (to_ms - 1).div_euclid(step) - from_ms.div_euclid(step) + 1;
         prop_assert!(buckets <= 1_500);
         if (to_ms - 1) / (step_s as i64 * 1000) - from_ms / (step_s as i64 * 1000) < 1_500 {

@@ -78,6 +78,11 @@ fn every_scope_form_parses() {
         ("NOT (a OR b)", "NOT (a OR b)"),
         ("a AND b OR c", "(a AND b) OR c"),
         ("device NOT IN (/dev/loop*)", "device NOT IN (/dev/loop*)"),
+        (
+            "version:1.2+b7,path:/a?b=c&d=%20",
+            "version:1.2+b7,path:/a?b=c&d=%20",
+        ),
+        ("name:café", "name:café"),
     ];
     for (src, printed) in cases {
         let s = parse_scope(src).unwrap_or_else(|e| panic!("{src}: {e}"));

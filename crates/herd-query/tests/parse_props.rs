@@ -16,6 +16,7 @@ fn tag_text() -> impl Strategy<Value = String> {
         "[a-z]{1,4}:[a-z]{0,3}\\*",
         "\\*-[a-z]{1,4}",
         "[a-z]{1,3}\\*[a-z]{1,3}",
+        "[a-z]{1,3}:[a-z0-9+=?&%#;|<>~^$@\\[\\]]{1,6}",
     ]
     .prop_filter("not a keyword", |t| {
         !["AND", "OR", "NOT", "IN"].contains(&t.as_str())

@@ -13,9 +13,13 @@ use crate::ast::Span;
 use crate::error::ParseError;
 use crate::scope::{Scope, TagPattern};
 
-/// A character of a tag, a tag pattern or a value.
+/// A character of a tag, a tag pattern or a value: anything but whitespace, control
+/// characters and the scope's own punctuation `{ } ( ) , ! ' "`, so that raw DogStatsD tags
+/// (`version:1.2+b7`, `path:/a?b=c`) can be written as they were sent.
 pub(crate) fn is_tag_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '/' | '*' | '@')
+    !(c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '{' | '}' | '(' | ')' | ',' | '!' | '\'' | '"'))
 }
 
 const KEYWORDS: [&str; 4] = ["AND", "OR", "NOT", "IN"];
