@@ -1,6 +1,7 @@
 //! `herd-procfile`: a foreman-compatible Procfile runner.
 //!
-//! * [`procfile`] and [`dotenv`] parse foreman's formats (with herd's stricter errors).
+//! * [`procfile`] and [`dotenv`] parse foreman's formats, keeping every line foreman skips with
+//!   its place and the reason (for warnings and `herd check`); a repeated process type is an error.
 //! * [`project`] turns a Procfile, `.env` files and a formation into concrete processes with
 //!   foreman's `PORT` and `PS` rules.
 //! * [`guard`] keeps the process tree tied to herd's own life, even through `kill -9`.
