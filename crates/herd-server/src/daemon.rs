@@ -289,7 +289,7 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
         let router = crate::http::router(state, token);
         let st = stop.clone();
         listeners.push(spawn("herd-http", move || {
-            crate::http::serve(l, &router, &st)
+            crate::http::serve(l, &router, &st);
         }));
     }
 

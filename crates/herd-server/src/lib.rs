@@ -13,6 +13,7 @@
 
 pub mod batch;
 pub mod blast;
+pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod flush;
@@ -23,6 +24,7 @@ pub mod sink;
 pub mod store;
 pub mod sys;
 pub mod telemetry;
+pub mod terminal;
 pub mod worker;
 
 pub use config::{ServerConfig, Source};

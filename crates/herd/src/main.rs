@@ -21,6 +21,10 @@ enum Command {
     Decode(cmd::decode::Args),
     /// Run the DogStatsD-compatible metrics daemon.
     Statsd(Box<cmd::statsd::Args>),
+    /// Ask the store a Datadog metric query (of a running daemon, or of a data directory).
+    Query(cmd::query::Args),
+    /// Look at the embedded store: what it holds, and whether its checksums hold.
+    Store(cmd::store::Args),
     /// Send DogStatsD load to a listener (herd's or a peer's), and say what was sent.
     Blast(cmd::blast::Args),
     /// Run the Procfile's processes (foreman start), leaving no orphans.
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Decode(args) => cmd::decode::run(&args),
         Command::Statsd(args) => cmd::statsd::run(&args),
+        Command::Query(args) => cmd::query::run(&args),
+        Command::Store(args) => cmd::store::run(&args),
         Command::Blast(args) => cmd::blast::run(&args),
         Command::Start(args) => cmd::start::run(&args),
         Command::Run(args) => cmd::run::run(&args),

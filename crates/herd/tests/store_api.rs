@@ -263,3 +263,89 @@ fn a_second_daemon_on_the_same_data_directory_is_refused() {
     assert!(err.contains(&d.data.path().display().to_string()), "{err}");
     d.stop();
 }
+
+fn herd(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_herd"))
+        .args(args)
+        .env_remove("HERD_URL")
+        .env_remove("HERD_HTTP_TOKEN")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn herd_query_and_herd_store_ask_the_daemon_or_the_directory() {
+    let d = Daemon::start(&["--flush-interval", "1s"]);
+    send(
+        d.udp.unwrap(),
+        &["cli.hits:4|c|#page:a", "cli.hits:6|c|#page:b"],
+    );
+    wait_for_points(d.http.unwrap(), "sum:cli.hits{*}.as_count()");
+    let url = format!("http://{}", d.http.unwrap());
+    let out = herd(&[
+        "query",
+        "sum:cli.hits{*} by {page}.as_count()",
+        "--from",
+        "-10m",
+        "--url",
+        &url,
+        "--format",
+        "csv",
+    ]);
+    let csv = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{csv}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sum = |page: &str| -> f64 {
+        csv.lines()
+            .filter(|l| l.contains(&format!("page:{page}")))
+            .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert_eq!((sum("a"), sum("b")), (4.0, 6.0), "{csv}");
+    let bad = herd(&["query", "sum:cli.hits{", "--url", &url]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains('^'));
+    let stats = herd(&["store", "stats", "--url", &url, "--format", "json"]);
+    assert!(
+        stats.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stats.stderr)
+    );
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert!(stats["series"].as_u64().unwrap() >= 2, "{stats}");
+    let dir = d.data.path().to_str().unwrap().to_owned();
+    let check = herd(&["store", "check", "--data-dir", &dir]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // While the daemon holds the directory, reading it directly says what to do instead.
+    let held = herd(&["query", "sum:cli.hits{*}", "--data-dir", &dir]);
+    assert_eq!(held.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&held.stderr).contains("ask the running daemon"));
+    let out = d.stop();
+    assert_eq!(out.code, Some(0));
+    // Stopped: the directory itself answers.
+    let direct = herd(&[
+        "query",
+        "sum:cli.hits{*}.as_count()",
+        "--from",
+        "-10m",
+        "--data-dir",
+        &dir,
+        "--format",
+        "json",
+    ]);
+    assert!(
+        direct.status.success(),
+        "{}",
+        String::from_utf8_lossy(&direct.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&direct.stdout).unwrap();
+    assert_eq!(total(&v), 10.0);
+}

@@ -29,6 +29,7 @@ pub fn routes(state: State) -> Router {
         .route("/api/v2/metrics/{name}/all-tags", get(all_tags))
         .route("/api/v1/events", get(events))
         .route("/api/v1/service_checks", get(service_checks))
+        .route("/api/herd/store/stats", get(store_stats))
         .fallback(not_found)
         .with_state(state)
 }
@@ -275,6 +276,13 @@ async fn service_checks(axum::extract::State(state): axum::extract::State<State>
                 .collect();
             Json(Value::Array(list)).into_response()
         }
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn store_stats(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    match read_store(&state, Store::stats).await {
+        Ok(s) => Json(crate::terminal::stats_json(&s)).into_response(),
         Err(r) => r.into_response(),
     }
 }

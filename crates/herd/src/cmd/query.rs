@@ -1,0 +1,100 @@
+//! `herd query`: ask a running daemon (or a data directory no daemon holds) a Datadog query.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use herd_server::client;
+use herd_server::terminal;
+
+/// Ask the store a Datadog metric query, e.g. `herd query 'sum:web.requests{*} by
+/// {route}.as_count()' --from -1h`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The query (Datadog's metric query language; see docs/query.md).
+    pub query: String,
+    /// Start: now, -15m, -1h, -7d or POSIX seconds.
+    #[arg(long, default_value = "-1h", allow_hyphen_values = true)]
+    pub from: String,
+    /// End: now, -15m or POSIX seconds.
+    #[arg(long, default_value = "now", allow_hyphen_values = true)]
+    pub to: String,
+    /// Output: table, json (the API's answer as it is) or csv.
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+    pub format: String,
+    /// The daemon's HTTP address.
+    #[arg(long, default_value = "http://127.0.0.1:8127", env = "HERD_URL")]
+    pub url: String,
+    /// Read this data directory instead of asking a daemon (not while a daemon holds it).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The daemon's token, when its API needs one.
+    #[arg(long, env = "HERD_HTTP_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+fn now_s() -> i64 {
+    (herd_server::listener::now_ms() / 1000) as i64
+}
+
+/// The v1 answer from a data directory, opened for this query.
+fn from_directory(
+    dir: &PathBuf,
+    query: &str,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<serde_json::Value> {
+    let store = herd_tsdb_open(dir)?;
+    let source = herd_server::store::StoreSource(&store);
+    let answer = herd_query::evaluate(&source, query, from * 1000, to * 1000)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(herd_query::to_v1_json(&answer))
+}
+
+/// Opens a data directory, saying what to do when a daemon holds it.
+pub fn herd_tsdb_open(dir: &PathBuf) -> anyhow::Result<herd_tsdb::Store> {
+    herd_tsdb::Store::open(dir, herd_tsdb::Options::default()).map_err(|e| match e {
+        herd_tsdb::Error::Locked { .. } => {
+            anyhow::anyhow!(
+                "{e}\nask the running daemon instead: leave out --data-dir (or give --url)"
+            )
+        }
+        e => anyhow::anyhow!("{e}"),
+    })
+}
+
+/// The v1 answer of the running daemon at `--url`.
+fn ask_daemon(args: &Args, from: i64, to: i64) -> anyhow::Result<serde_json::Value> {
+    let path = format!(
+        "/api/v1/query?from={from}&to={to}&query={}",
+        client::encode(&args.query)
+    );
+    let r = client::get(&args.url, &path, args.token.as_deref())
+        .with_context(|| format!("asking {}", args.url))?;
+    let body: serde_json::Value = serde_json::from_str(&r.body)
+        .with_context(|| format!("{}: HTTP {}: {}", args.url, r.status, r.body.trim()))?;
+    if r.status != 200 {
+        let errors = body["errors"].as_array().cloned().unwrap_or_default();
+        let text: Vec<&str> = errors.iter().filter_map(|e| e.as_str()).collect();
+        bail!("{}", text.join("\n"));
+    }
+    Ok(body)
+}
+
+/// Runs `herd query`.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let now = now_s();
+    let from = terminal::parse_time(&args.from, now).map_err(|e| anyhow::anyhow!("--from {e}"))?;
+    let to = terminal::parse_time(&args.to, now).map_err(|e| anyhow::anyhow!("--to {e}"))?;
+    let answer = if let Some(dir) = &args.data_dir {
+        from_directory(dir, &args.query, from, to)?
+    } else {
+        ask_daemon(args, from, to)?
+    };
+    match args.format.as_str() {
+        "json" => println!("{}", serde_json::to_string_pretty(&answer)?),
+        "csv" => print!("{}", terminal::csv(&answer)),
+        _ => print!("{}", terminal::table(&answer)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
