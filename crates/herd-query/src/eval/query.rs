@@ -1,7 +1,7 @@
 //! One metric query: select, aggregate in time, fill, aggregate in space, per group.
 
 use super::{fill::fill, select::select, space, time, Ctx, Series};
-use crate::ast::{MetricQuery, SpaceAgg};
+use crate::ast::MetricQuery;
 use crate::error::QueryError;
 use crate::interval::{buckets, interval_s};
 use crate::scope::Scope;
@@ -73,7 +73,7 @@ pub(crate) fn evaluate<S: Source + ?Sized>(
                 q.metric,
                 crate::print::methods(q)
             ),
-            aggr: Some(aggr_name(q.agg)),
+            aggr: Some(q.agg.to_string()),
             scope,
             tag_set,
             plain: true,
@@ -93,8 +93,4 @@ fn scope_text(scope: &Scope, tag_set: &[String]) -> String {
         (s, true) => s.to_string(),
         (s, false) => format!("{s},{}", tag_set.join(",")),
     }
-}
-
-fn aggr_name(agg: SpaceAgg) -> String {
-    agg.to_string()
 }

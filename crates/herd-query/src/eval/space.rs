@@ -31,7 +31,6 @@ pub(crate) fn combine(agg: SpaceAgg, series: &[Vec<Option<f64>>], n: usize) -> V
 
 /// Merges the sketches of every series of a group per interval and reads `agg` from the
 /// merged sketch: percentiles within the sketch's relative accuracy, the rest exact.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn sketches<S: Source + ?Sized>(
     source: &S,
     ids: &[SeriesId],
