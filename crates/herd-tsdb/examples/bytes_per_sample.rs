@@ -3,12 +3,13 @@
 //!
 //! `bytes_per_sample [series] [hours] [block hours] [dir]` (default 10000 24 2, a temp dir).
 //!
-//! The mix follows `herd blast`'s default type weights, with values shaped like real
-//! traffic rather than uniform noise: counters flushed as rates (Poisson-like counts ÷ 10,
-//! some idle at 0), gauges as 0.1-step random walks or constants, set sizes as small
-//! integers, and histograms as their five aggregates (`.count` rate, `.avg`, `.median`,
-//! `.max`, `.95percentile`) of integer-millisecond samples. Distributions are sketches and
-//! are left out of the float figure.
+//! The mix follows `herd blast`'s default type weights (c 208, g 66, s 9, h 1; its `d` 72
+//! are distributions, stored as sketches, and left out of this float figure), with values
+//! shaped like real traffic rather than blast's uniform noise: counters flushed as rates
+//! (Poisson-like counts ÷ 10, a tenth idle at 0), gauges as 0.1-step random walks or (a
+//! quarter) constants, set sizes as small integers, and histograms as their five aggregates
+//! (`.count` rate, `.avg`, `.median`, `.max`, `.95percentile`) of integer-millisecond samples.
+//! `HERD_BPS_HISTOGRAMS=1` makes a fifth of the contexts histograms instead (a harder mix).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,6 +85,7 @@ fn main() {
     let dir = args
         .get(4)
         .map_or_else(|| tmp.path().to_owned(), Into::into);
+    let heavy = std::env::var_os("HERD_BPS_HISTOGRAMS").is_some_and(|v| v == "1");
     let mut rng = Rng(0x5eed_1234_abcd);
     let mut shapes = Vec::with_capacity(series);
     let mut contexts = Vec::with_capacity(series);
@@ -95,7 +97,14 @@ fn main() {
             format!("service:svc{}", i % 37),
         ];
         let host = format!("host-{}", i % 50);
-        let pick = rng.next() % 356; // herd blast's default weights: c 208, g 66, d 72, s 9, h 1
+        // herd blast's default weights without distributions: c 208, g 66, s 9, h 1 (or a
+        // fifth histograms when asked).
+        let pick = match rng.next() % 284 {
+            p if heavy && p < 57 => 274 + p % 72,
+            p if p >= 283 => 274,
+            p if p >= 274 => 346 + p % 9,
+            p => p,
+        };
         let (name, kind, mt, shape): (String, _, _, Vec<Shape>) = match pick {
             0..208 if rng.unit() < 0.1 => (
                 format!("app.idle.{i}"),
@@ -128,7 +137,6 @@ fn main() {
                 )
             }
             274..346 => {
-                // Distributions are sketch series: counted as histograms' share here.
                 let mu = 2.0 + rng.unit() * 3.0;
                 (
                     format!("app.latency.{i}"),
@@ -206,7 +214,7 @@ fn main() {
     store.seal(i64::MAX).unwrap();
     let s = store.stats();
     println!(
-        "{{\"series\": {series}, \"hours\": {hours}, \"block_hours\": {block_hours}, \"points\": {}, \"blocks\": {}, \
+        "{{\"series\": {series}, \"histogram_heavy\": {heavy}, \"hours\": {hours}, \"block_hours\": {block_hours}, \"points\": {}, \"blocks\": {}, \
          \"block_bytes\": {}, \"bytes_per_sample\": {:.3}, \"point_bytes_per_sample\": {:.3}, \
          \"rollup_and_index_bytes_per_sample\": {:.3}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
         s.block_points,

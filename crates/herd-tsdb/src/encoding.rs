@@ -1,13 +1,111 @@
 //! Column encodings of sealed blocks. Every column starts with a byte that says how it is
 //! stored: `0` empty, `1` constant or regular (a 10 s timestamp column is three varints), `2`
-//! pco (pcodec: mode split, delta, entropy coding), chosen by measurement on statsd-shaped
-//! data: see `docs/storage.md`.
+//! pco (pcodec: mode split, delta, entropy coding), `3` small (floats `XOR`ed with the
+//! previous one without their zero bytes; integers as zigzag varint deltas). pco wins on
+//! long columns of statsd-shaped data (measured: `docs/storage.md`); its header costs tens
+//! of bytes, so short columns (rollups of one block) take whichever of pco and small is
+//! smaller.
 
 use crate::codec::{DecodeError, Reader, Writer};
 
 const EMPTY: u8 = 0;
 const REGULAR: u8 = 1;
 const PCO: u8 = 2;
+const SMALL: u8 = 3;
+
+/// Columns this long or longer go to pco without trying the small form.
+const SMALL_MAX: usize = 256;
+
+fn small_f64(values: &[f64]) -> Vec<u8> {
+    let mut out = vec![SMALL];
+    let mut last = 0u64;
+    for v in values {
+        let x = v.to_bits() ^ last;
+        last = v.to_bits();
+        if x == 0 {
+            out.push(0);
+            continue;
+        }
+        let trail = x.trailing_zeros() / 8;
+        let len = 8 - x.leading_zeros() / 8 - trail;
+        out.push(((trail as u8) << 4) | len as u8);
+        out.extend_from_slice(&(x >> (trail * 8)).to_le_bytes()[..len as usize]);
+    }
+    out
+}
+
+fn read_small_f64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<f64>, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let mut bits = 0u64;
+    let mut out = Vec::with_capacity(n.min(bytes.len()));
+    for _ in 0..n {
+        let at = r.at;
+        let c = r.u8(what)?;
+        if c != 0 {
+            let (len, trail) = (usize::from(c & 0x0f), u32::from(c >> 4));
+            if len == 0 || len > 8 || trail as usize + len > 8 {
+                return Err(DecodeError::new(
+                    at,
+                    format!("{what}: bad control byte {c:#04x}"),
+                ));
+            }
+            let mut b = [0u8; 8];
+            b[..len].copy_from_slice(r.take(len, what)?);
+            bits ^= u64::from_le_bytes(b) << (trail * 8);
+        }
+        out.push(f64::from_bits(bits));
+    }
+    if !r.is_empty() {
+        return Err(DecodeError::new(
+            r.at,
+            format!("{what}: bytes after {n} values"),
+        ));
+    }
+    Ok(out)
+}
+
+fn small_i64(values: impl Iterator<Item = i64>) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.u8(SMALL);
+    let mut last = 0i64;
+    for v in values {
+        w.zigzag(v.wrapping_sub(last));
+        last = v;
+    }
+    w.buf
+}
+
+fn read_small_i64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<i64>, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let mut last = 0i64;
+    let mut out = Vec::with_capacity(n.min(bytes.len()));
+    for _ in 0..n {
+        last = last.wrapping_add(r.zigzag(what)?);
+        out.push(last);
+    }
+    if !r.is_empty() {
+        return Err(DecodeError::new(
+            r.at,
+            format!("{what}: bytes after {n} values"),
+        ));
+    }
+    Ok(out)
+}
+
+/// The smaller of pco and `small` (tried only for short columns).
+fn smaller(pco: impl FnOnce() -> Vec<u8>, small: impl FnOnce() -> Vec<u8>, n: usize) -> Vec<u8> {
+    let mut p = vec![PCO];
+    p.extend(pco());
+    if n >= SMALL_MAX {
+        return p;
+    }
+    let s = small();
+    if s.len() < p.len() {
+        s
+    } else {
+        p
+    }
+}
 
 fn pco_bytes<T: pco::data_types::Number>(values: &[T]) -> Vec<u8> {
     pco::standalone::simple_compress(values, &pco::ChunkConfig::default())
@@ -52,8 +150,11 @@ pub(crate) fn encode_i64(values: &[i64]) -> Vec<u8> {
                 w.zigzag(*first);
                 w.zigzag(step);
             } else {
-                w.u8(PCO);
-                w.buf.extend(pco_bytes(values));
+                w.buf = smaller(
+                    || pco_bytes(values),
+                    || small_i64(values.iter().copied()),
+                    values.len(),
+                );
             }
         }
     }
@@ -78,6 +179,7 @@ pub(crate) fn decode_i64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<i64>,
                 .collect())
         }
         PCO => pco_values(&bytes[1..], n, what),
+        SMALL => read_small_i64(&bytes[1..], n, what),
         t => Err(DecodeError::new(
             0,
             format!("{what}: unknown column encoding {t}"),
@@ -94,10 +196,7 @@ pub(crate) fn encode_f64(values: &[f64]) -> Vec<u8> {
             w.u8(REGULAR);
             w.f64(*first);
         }
-        _ => {
-            w.u8(PCO);
-            w.buf.extend(pco_bytes(values));
-        }
+        _ => w.buf = smaller(|| pco_bytes(values), || small_f64(values), values.len()),
     }
     w.buf
 }
@@ -116,6 +215,7 @@ pub(crate) fn decode_f64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<f64>,
             Ok(vec![r.f64(what)?; n])
         }
         PCO => pco_values(&bytes[1..], n, what),
+        SMALL => read_small_f64(&bytes[1..], n, what),
         t => Err(DecodeError::new(
             0,
             format!("{what}: unknown column encoding {t}"),
@@ -133,8 +233,11 @@ pub(crate) fn encode_u64(values: &[u64]) -> Vec<u8> {
             w.varint(*first);
         }
         _ => {
-            w.u8(PCO);
-            w.buf.extend(pco_bytes(values));
+            w.buf = smaller(
+                || pco_bytes(values),
+                || small_i64(values.iter().map(|&v| v as i64)),
+                values.len(),
+            );
         }
     }
     w.buf
@@ -154,6 +257,10 @@ pub(crate) fn decode_u64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<u64>,
             Ok(vec![r.varint(what)?; n])
         }
         PCO => pco_values(&bytes[1..], n, what),
+        SMALL => Ok(read_small_i64(&bytes[1..], n, what)?
+            .into_iter()
+            .map(|v| v as u64)
+            .collect()),
         t => Err(DecodeError::new(
             0,
             format!("{what}: unknown column encoding {t}"),
@@ -190,8 +297,11 @@ mod tests {
 
     #[test]
     fn wrong_counts_are_errors() {
+        let long: Vec<f64> = (0..300).map(|i| f64::from(i) * 0.5).collect();
+        let e = decode_f64(&encode_f64(&long), 301, "values").unwrap_err();
+        assert!(e.what.contains("300 values where 301"), "{e:?}");
         let e = decode_f64(&encode_f64(&[1.0, 2.0, 3.0]), 4, "values").unwrap_err();
-        assert!(e.what.contains("3 values where 4"), "{e:?}");
+        assert!(e.what.contains("past the end"), "{e:?}");
         assert!(decode_i64(&[9], 1, "times")
             .unwrap_err()
             .what
