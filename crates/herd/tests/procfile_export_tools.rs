@@ -369,16 +369,20 @@ fn runsv_runs_the_exported_services_and_the_release_once() {
     for key in ["SECRET", "QUOTED", "PORT", "PS"] {
         assert_eq!(mode(&env.join(key)), 0o600, "{key}");
     }
+    // The web service waits for the release: started alone, it does not run its command.
     let web = Runsv::start(&out.join("shop-web-1"));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        read_lines(&root.join("out/web.1.log")).is_empty(),
+        "web ran before the release"
+    );
+    let release = Runsv::start(&out.join("shop-release-1"));
     let line = wait_for("web.1 writes its line", || {
         read_lines(&root.join("out/web.1.log")).pop()
     });
     assert_eq!(line, format!("web.1 5000 s3cr3t {QUOTED}"));
+    assert_eq!(read_lines(&root.join("out/release.log")), ["ran"]);
     assert!(web.sv("status").starts_with("run:"), "{}", web.sv("status"));
-    let release = Runsv::start(&out.join("shop-release-1"));
-    wait_for("release ran", || {
-        (!read_lines(&root.join("out/release.log")).is_empty()).then_some(())
-    });
     // runsv restarts a finished service after a second; the release must not come back.
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(read_lines(&root.join("out/release.log")), ["ran"]);
