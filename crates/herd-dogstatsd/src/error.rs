@@ -132,6 +132,8 @@ pub struct DecodeError {
     pub message_offset: usize,
     /// What was wrong.
     pub kind: ErrorKind,
+    /// What the message was (a metric, an event, a service check), from its first bytes.
+    pub message_kind: crate::MessageKind,
     /// The start of the offending message (at most 80 bytes, lossily decoded).
     pub excerpt: String,
 }
@@ -157,6 +159,7 @@ impl DecodeError {
             offset: message_offset + at,
             message_offset,
             kind,
+            message_kind: crate::MessageKind::of_line(line),
             excerpt,
         }
     }

@@ -59,7 +59,7 @@ mod value;
 pub use error::{DecodeError, ErrorKind};
 pub use event::{AlertType, Event, Priority};
 pub use limits::{Limits, Overflow, Truncation};
-pub use message::{decode, Message, Messages};
+pub use message::{decode, Message, MessageKind, Messages};
 pub use metric::{EtsyMulti, Metric, MetricType, Values};
 pub use origin::{Cardinality, ContainerRef, LocalData, Origin};
 pub use service_check::{ServiceCheck, Status};

@@ -18,6 +18,59 @@ pub enum Message<'a> {
     ServiceCheck(ServiceCheck<'a>),
 }
 
+/// What a message is, as the decoder tells them apart by their first bytes: for counting
+/// messages and errors by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// A metric (also the Etsy multi-metric form).
+    Metric,
+    /// An event (`_e{…}`).
+    Event,
+    /// A service check (`_sc|…`).
+    ServiceCheck,
+}
+
+impl MessageKind {
+    /// Every kind, in [`MessageKind::index`] order.
+    pub const ALL: [Self; 3] = [Self::Metric, Self::Event, Self::ServiceCheck];
+
+    /// `metric`, `event` or `service_check`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Metric => "metric",
+            Self::Event => "event",
+            Self::ServiceCheck => "service_check",
+        }
+    }
+
+    /// Position in [`MessageKind::ALL`] (for arrays of counters).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The kind of a line, from its first bytes.
+    pub fn of_line(line: &[u8]) -> Self {
+        if line.starts_with(b"_e{") {
+            Self::Event
+        } else if line.starts_with(b"_sc|") {
+            Self::ServiceCheck
+        } else {
+            Self::Metric
+        }
+    }
+}
+
+impl Message<'_> {
+    /// What this message is.
+    pub const fn kind(&self) -> MessageKind {
+        match self {
+            Self::Metric(_) | Self::EtsyMulti(_) => MessageKind::Metric,
+            Self::Event(_) => MessageKind::Event,
+            Self::ServiceCheck(_) => MessageKind::ServiceCheck,
+        }
+    }
+}
+
 /// Decodes a datagram into its messages. See [`Messages`].
 pub fn decode<'a>(datagram: &'a [u8], limits: &'a Limits) -> Messages<'a> {
     Messages {

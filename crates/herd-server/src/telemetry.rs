@@ -1,4 +1,6 @@
-//! Self-telemetry with exact accounting, names in one place.
+//! Self-telemetry with exact accounting. One table ([`FAMILIES`]) names every figure: it
+//! gives the Prometheus families of `/metrics` and, through each row's `own` name, the `herd.*`
+//! metrics recorded at each flush, so the two cannot disagree.
 //!
 //! Invariants (tested): per listener, datagrams sent = datagrams received + dropped by the
 //! kernel; datagrams received = datagrams decoded + dropped (queue full, truncated); messages
@@ -6,6 +8,8 @@
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use herd_dogstatsd::MessageKind;
 
 /// The listeners, in a fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,17 +61,39 @@ pub struct ListenerCounters {
     pub connections: AtomicU64,
 }
 
-/// Message kinds for the `type` label.
-pub const KINDS: [&str; 3] = ["metric", "event", "service_check"];
+/// What a kept message had cut to the limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The name.
+    Name = 0,
+    /// The number of tags.
+    TagCount = 1,
+    /// A tag's length.
+    TagLen = 2,
+}
+
+impl Cut {
+    /// Every kind of cut, in index order.
+    pub const ALL: [Self; 3] = [Self::Name, Self::TagCount, Self::TagLen];
+
+    /// The label value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::TagCount => "tag_count",
+            Self::TagLen => "tag_len",
+        }
+    }
+}
 
 /// Every counter of the daemon.
 #[derive(Debug, Default)]
 pub struct Telemetry {
     /// Per listener, indexed by [`Listener`].
     pub listeners: [ListenerCounters; 4],
-    /// Messages decoded, per kind (`metric`, `event`, `service_check`).
+    /// Messages decoded, indexed by [`MessageKind::index`].
     pub messages_ok: [AtomicU64; 3],
-    /// Decode errors, per kind.
+    /// Decode errors, indexed by [`MessageKind::index`].
     pub messages_error: [AtomicU64; 3],
     /// Of the decode errors, those over a name or tag limit (reject policy).
     pub oversize_rejected: AtomicU64,
@@ -75,7 +101,7 @@ pub struct Telemetry {
     pub aggregated: AtomicU64,
     /// Messages dropped at the context limit.
     pub context_limit: AtomicU64,
-    /// Messages kept but truncated: name, tag count, tag length.
+    /// Messages kept but cut to the limits, indexed by [`Cut`].
     pub truncations: [AtomicU64; 3],
     /// Live contexts after the last flush.
     pub contexts: AtomicU64,
@@ -93,218 +119,325 @@ pub struct Telemetry {
     pub http_requests: [AtomicU64; 3],
 }
 
+/// Prometheus type of a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    /// Only grows.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+}
+
+/// One labelled value of a family.
+pub struct Row {
+    /// `{k="v",…}` or empty.
+    pub labels: String,
+    /// The value now.
+    pub value: u64,
+    /// The `herd.*` metric this value adds to, if any.
+    pub own: Option<&'static str>,
+}
+
+/// A Prometheus family and where its values come from.
+pub struct Family {
+    /// Its name.
+    pub name: &'static str,
+    /// Counter or gauge.
+    pub kind: Type,
+    /// The `# HELP` text.
+    pub help: &'static str,
+    /// Its rows now.
+    pub rows: fn(&Telemetry) -> Vec<Row>,
+}
+
+/// One counter of a listener.
+type Field = fn(&ListenerCounters) -> &AtomicU64;
+
+fn one(value: &AtomicU64, own: Option<&'static str>) -> Vec<Row> {
+    vec![Row {
+        labels: String::new(),
+        value: value.load(Relaxed),
+        own,
+    }]
+}
+
+fn per_listener(
+    t: &Telemetry,
+    field: Field,
+    own: Option<&'static str>,
+) -> Vec<Row> {
+    Listener::ALL
+        .iter()
+        .map(|&l| Row {
+            labels: format!("{{listener=\"{}\"}}", l.as_str()),
+            value: field(t.listener(l)).load(Relaxed),
+            own,
+        })
+        .collect()
+}
+
+/// The `herd.*` metrics, in the order they are recorded, and whether each is a counter
+/// (recorded as a rate) or a gauge. Their values are the sums of the rows naming them.
+pub const OWN: [(&str, Type); 7] = [
+    ("herd.dogstatsd.datagrams", Type::Counter),
+    ("herd.dogstatsd.bytes", Type::Counter),
+    ("herd.dogstatsd.messages", Type::Counter),
+    ("herd.dogstatsd.errors", Type::Counter),
+    ("herd.dogstatsd.dropped", Type::Counter),
+    ("herd.contexts", Type::Gauge),
+    ("herd.flush.duration_us", Type::Gauge),
+];
+
+const DROPPED: Option<&str> = Some("herd.dogstatsd.dropped");
+
+/// Every figure of the daemon, in `/metrics` order.
+pub const FAMILIES: &[Family] = &[
+    Family {
+        name: "herd_dogstatsd_datagrams_total",
+        kind: Type::Counter,
+        help: "Datagrams, frames or stream chunks read.",
+        rows: |t| per_listener(t, |c| &c.datagrams, Some("herd.dogstatsd.datagrams")),
+    },
+    Family {
+        name: "herd_dogstatsd_bytes_total",
+        kind: Type::Counter,
+        help: "Bytes read.",
+        rows: |t| per_listener(t, |c| &c.bytes, Some("herd.dogstatsd.bytes")),
+    },
+    Family {
+        name: "herd_dogstatsd_datagrams_decoded_total",
+        kind: Type::Counter,
+        help: "Datagrams decoded by a worker.",
+        rows: |t| per_listener(t, |c| &c.decoded, None),
+    },
+    Family {
+        name: "herd_dogstatsd_datagrams_dropped_total",
+        kind: Type::Counter,
+        help: "Datagrams dropped, by reason.",
+        rows: |t| {
+            let reasons: [(&str, Field); 3] = [
+                ("queue_full", |c| &c.queue_full),
+                ("truncated", |c| &c.truncated),
+                ("kernel", |c| &c.kernel_drops),
+            ];
+            Listener::ALL
+                .iter()
+                .flat_map(|&l| {
+                    reasons.iter().map(move |(reason, field)| Row {
+                        labels: format!("{{listener=\"{}\",reason=\"{reason}\"}}", l.as_str()),
+                        value: field(t.listener(l)).load(Relaxed),
+                        own: DROPPED,
+                    })
+                })
+                .collect()
+        },
+    },
+    Family {
+        name: "herd_dogstatsd_read_errors_total",
+        kind: Type::Counter,
+        help: "Socket read errors.",
+        rows: |t| per_listener(t, |c| &c.read_errors, None),
+    },
+    Family {
+        name: "herd_dogstatsd_connections",
+        kind: Type::Gauge,
+        help: "Open stream connections.",
+        rows: |t| per_listener(t, |c| &c.connections, None),
+    },
+    Family {
+        name: "herd_dogstatsd_messages_total",
+        kind: Type::Counter,
+        help: "Messages decoded, by type and state.",
+        rows: |t| {
+            MessageKind::ALL
+                .iter()
+                .flat_map(|k| {
+                    let i = k.index();
+                    [
+                        Row {
+                            labels: format!("{{type=\"{}\",state=\"ok\"}}", k.as_str()),
+                            value: t.messages_ok[i].load(Relaxed),
+                            own: Some("herd.dogstatsd.messages"),
+                        },
+                        Row {
+                            labels: format!("{{type=\"{}\",state=\"error\"}}", k.as_str()),
+                            value: t.messages_error[i].load(Relaxed),
+                            own: Some("herd.dogstatsd.errors"),
+                        },
+                    ]
+                })
+                .collect()
+        },
+    },
+    Family {
+        name: "herd_dogstatsd_oversize_rejected_total",
+        kind: Type::Counter,
+        help: "Decode errors for a name or tag over its limit.",
+        rows: |t| one(&t.oversize_rejected, None),
+    },
+    Family {
+        name: "herd_dogstatsd_aggregated_total",
+        kind: Type::Counter,
+        help: "Messages aggregated or kept.",
+        rows: |t| one(&t.aggregated, None),
+    },
+    Family {
+        name: "herd_dogstatsd_messages_dropped_total",
+        kind: Type::Counter,
+        help: "Decoded messages dropped, by reason.",
+        rows: |t| {
+            vec![Row {
+                labels: "{reason=\"context_limit\"}".to_owned(),
+                value: t.context_limit.load(Relaxed),
+                own: DROPPED,
+            }]
+        },
+    },
+    Family {
+        name: "herd_dogstatsd_truncations_total",
+        kind: Type::Counter,
+        help: "Messages kept with a name or tags cut to the limits.",
+        rows: |t| {
+            Cut::ALL
+                .iter()
+                .map(|&c| Row {
+                    labels: format!("{{what=\"{}\"}}", c.as_str()),
+                    value: t.truncations[c as usize].load(Relaxed),
+                    own: None,
+                })
+                .collect()
+        },
+    },
+    Family {
+        name: "herd_contexts",
+        kind: Type::Gauge,
+        help: "Live contexts after the last flush.",
+        rows: |t| one(&t.contexts, Some("herd.contexts")),
+    },
+    Family {
+        name: "herd_flushes_total",
+        kind: Type::Counter,
+        help: "Flushes done.",
+        rows: |t| one(&t.flushes, None),
+    },
+    Family {
+        name: "herd_points_flushed_total",
+        kind: Type::Counter,
+        help: "Points handed to sinks.",
+        rows: |t| one(&t.points, None),
+    },
+    Family {
+        name: "herd_flush_duration_microseconds",
+        kind: Type::Gauge,
+        help: "Duration of the last flush.",
+        rows: |t| one(&t.flush_micros, Some("herd.flush.duration_us")),
+    },
+    Family {
+        name: "herd_store_points_total",
+        kind: Type::Counter,
+        help: "Points written to the store.",
+        rows: |t| one(&t.store_points, None),
+    },
+    Family {
+        name: "herd_store_points_lost_total",
+        kind: Type::Counter,
+        help: "Points of flushes the store could not write (a full disk), counted, not kept.",
+        rows: |t| one(&t.store_points_lost, None),
+    },
+    Family {
+        name: "herd_http_requests_total",
+        kind: Type::Counter,
+        help: "HTTP requests answered, by status class.",
+        rows: |t| {
+            ["2xx", "4xx", "5xx"]
+                .iter()
+                .zip(&t.http_requests)
+                .map(|(class, c)| Row {
+                    labels: format!("{{code=\"{class}\"}}"),
+                    value: c.load(Relaxed),
+                    own: None,
+                })
+                .collect()
+        },
+    },
+];
+
 impl Telemetry {
     /// The counters of one listener.
     pub fn listener(&self, l: Listener) -> &ListenerCounters {
         &self.listeners[l as usize]
     }
 
-    /// The Prometheus text exposition of every counter.
+    /// The Prometheus text exposition of every family.
     pub fn prometheus(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, u64)>| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for (labels, v) in rows {
-                let _ = writeln!(out, "{name}{labels} {v}");
+        for f in FAMILIES {
+            let kind = match f.kind {
+                Type::Counter => "counter",
+                Type::Gauge => "gauge",
+            };
+            let _ = writeln!(
+                out,
+                "# HELP {} {}\n# TYPE {} {kind}",
+                f.name, f.help, f.name
+            );
+            for row in (f.rows)(self) {
+                let _ = writeln!(out, "{}{} {}", f.name, row.labels, row.value);
             }
-        };
-        let per_listener = |f: fn(&ListenerCounters) -> &AtomicU64| -> Vec<(String, u64)> {
-            Listener::ALL
-                .iter()
-                .map(|&l| {
-                    (
-                        format!("{{listener=\"{}\"}}", l.as_str()),
-                        f(self.listener(l)).load(Relaxed),
-                    )
-                })
-                .collect()
-        };
-        family(
-            "herd_dogstatsd_datagrams_total",
-            "counter",
-            "Datagrams, frames or stream chunks read.",
-            per_listener(|c| &c.datagrams),
-        );
-        family(
-            "herd_dogstatsd_bytes_total",
-            "counter",
-            "Bytes read.",
-            per_listener(|c| &c.bytes),
-        );
-        family(
-            "herd_dogstatsd_datagrams_decoded_total",
-            "counter",
-            "Datagrams decoded by a worker.",
-            per_listener(|c| &c.decoded),
-        );
-        let mut dropped = Vec::new();
-        for l in Listener::ALL {
-            let c = self.listener(l);
-            dropped.push((
-                format!("{{listener=\"{}\",reason=\"queue_full\"}}", l.as_str()),
-                c.queue_full.load(Relaxed),
-            ));
-            dropped.push((
-                format!("{{listener=\"{}\",reason=\"truncated\"}}", l.as_str()),
-                c.truncated.load(Relaxed),
-            ));
-            dropped.push((
-                format!("{{listener=\"{}\",reason=\"kernel\"}}", l.as_str()),
-                c.kernel_drops.load(Relaxed),
-            ));
         }
-        family(
-            "herd_dogstatsd_datagrams_dropped_total",
-            "counter",
-            "Datagrams dropped, by reason.",
-            dropped,
-        );
-        family(
-            "herd_dogstatsd_read_errors_total",
-            "counter",
-            "Socket read errors.",
-            per_listener(|c| &c.read_errors),
-        );
-        family(
-            "herd_dogstatsd_connections",
-            "gauge",
-            "Open stream connections.",
-            per_listener(|c| &c.connections),
-        );
-        let mut messages = Vec::new();
-        for (i, kind) in KINDS.iter().enumerate() {
-            messages.push((
-                format!("{{type=\"{kind}\",state=\"ok\"}}"),
-                self.messages_ok[i].load(Relaxed),
-            ));
-            messages.push((
-                format!("{{type=\"{kind}\",state=\"error\"}}"),
-                self.messages_error[i].load(Relaxed),
-            ));
-        }
-        family(
-            "herd_dogstatsd_messages_total",
-            "counter",
-            "Messages decoded, by type and state.",
-            messages,
-        );
-        family(
-            "herd_dogstatsd_oversize_rejected_total",
-            "counter",
-            "Decode errors for a name or tag over its limit.",
-            vec![(String::new(), self.oversize_rejected.load(Relaxed))],
-        );
-        family(
-            "herd_dogstatsd_aggregated_total",
-            "counter",
-            "Messages aggregated or kept.",
-            vec![(String::new(), self.aggregated.load(Relaxed))],
-        );
-        family(
-            "herd_dogstatsd_messages_dropped_total",
-            "counter",
-            "Decoded messages dropped, by reason.",
-            vec![(
-                "{reason=\"context_limit\"}".to_owned(),
-                self.context_limit.load(Relaxed),
-            )],
-        );
-        let truncations = ["name", "tag_count", "tag_len"]
-            .iter()
-            .zip(&self.truncations)
-            .map(|(what, c)| (format!("{{what=\"{what}\"}}"), c.load(Relaxed)))
-            .collect();
-        family(
-            "herd_dogstatsd_truncations_total",
-            "counter",
-            "Messages kept with a name or tags cut to the limits.",
-            truncations,
-        );
-        family(
-            "herd_contexts",
-            "gauge",
-            "Live contexts after the last flush.",
-            vec![(String::new(), self.contexts.load(Relaxed))],
-        );
-        family(
-            "herd_flushes_total",
-            "counter",
-            "Flushes done.",
-            vec![(String::new(), self.flushes.load(Relaxed))],
-        );
-        family(
-            "herd_points_flushed_total",
-            "counter",
-            "Points handed to sinks.",
-            vec![(String::new(), self.points.load(Relaxed))],
-        );
-        family(
-            "herd_flush_duration_microseconds",
-            "gauge",
-            "Duration of the last flush.",
-            vec![(String::new(), self.flush_micros.load(Relaxed))],
-        );
-        family(
-            "herd_store_points_total",
-            "counter",
-            "Points written to the store.",
-            vec![(String::new(), self.store_points.load(Relaxed))],
-        );
-        family(
-            "herd_store_points_lost_total",
-            "counter",
-            "Points of flushes the store could not write (a full disk), counted, not kept.",
-            vec![(String::new(), self.store_points_lost.load(Relaxed))],
-        );
-        let http = ["2xx", "4xx", "5xx"]
-            .iter()
-            .zip(&self.http_requests)
-            .map(|(class, c)| (format!("{{code=\"{class}\"}}"), c.load(Relaxed)))
-            .collect();
-        family(
-            "herd_http_requests_total",
-            "counter",
-            "HTTP requests answered, by status class.",
-            http,
-        );
         out
     }
 
-    /// `(name, value, is_counter)` of the figures recorded as `herd.*` metrics at each flush.
+    /// `(name, value, is_counter)` of the `herd.*` metrics, in [`OWN`] order: each the sum of
+    /// the rows of [`FAMILIES`] that name it.
     pub fn snapshot(&self) -> Vec<(&'static str, u64, bool)> {
-        let sum = |f: fn(&ListenerCounters) -> &AtomicU64| {
-            self.listeners.iter().map(|c| f(c).load(Relaxed)).sum()
-        };
-        let dropped: u64 = self
-            .listeners
+        let mut sums = [0u64; OWN.len()];
+        for f in FAMILIES {
+            for row in (f.rows)(self) {
+                if let Some(i) = row.own.and_then(|o| OWN.iter().position(|(n, _)| *n == o)) {
+                    sums[i] += row.value;
+                }
+            }
+        }
+        OWN.iter()
+            .zip(sums)
+            .map(|(&(name, kind), v)| (name, v, kind == Type::Counter))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_own_metric_has_rows_and_every_row_names_a_known_one() {
+        let t = Telemetry::default();
+        let named: Vec<&str> = FAMILIES
             .iter()
-            .map(|c| {
-                c.queue_full.load(Relaxed)
-                    + c.truncated.load(Relaxed)
-                    + c.kernel_drops.load(Relaxed)
-            })
-            .sum::<u64>()
-            + self.context_limit.load(Relaxed);
-        vec![
-            ("herd.dogstatsd.datagrams", sum(|c| &c.datagrams), true),
-            ("herd.dogstatsd.bytes", sum(|c| &c.bytes), true),
-            (
-                "herd.dogstatsd.messages",
-                self.messages_ok.iter().map(|c| c.load(Relaxed)).sum(),
-                true,
-            ),
-            (
-                "herd.dogstatsd.errors",
-                self.messages_error.iter().map(|c| c.load(Relaxed)).sum(),
-                true,
-            ),
-            ("herd.dogstatsd.dropped", dropped, true),
-            ("herd.contexts", self.contexts.load(Relaxed), false),
-            (
-                "herd.flush.duration_us",
-                self.flush_micros.load(Relaxed),
-                false,
-            ),
-        ]
+            .flat_map(|f| (f.rows)(&t))
+            .filter_map(|r| r.own)
+            .collect();
+        for (own, _) in OWN {
+            assert!(named.contains(&own), "{own} has no rows");
+        }
+        for n in named {
+            assert!(OWN.iter().any(|(o, _)| *o == n), "{n} is not in OWN");
+        }
+    }
+
+    #[test]
+    fn own_metrics_sum_their_rows() {
+        let t = Telemetry::default();
+        t.listener(Listener::Udp).queue_full.store(2, Relaxed);
+        t.listener(Listener::Uds).kernel_drops.store(3, Relaxed);
+        t.context_limit.store(5, Relaxed);
+        t.messages_ok[MessageKind::Event.index()].store(7, Relaxed);
+        t.messages_error[MessageKind::Metric.index()].store(1, Relaxed);
+        let s = t.snapshot();
+        let get = |n: &str| s.iter().find(|(m, _, _)| *m == n).unwrap().1;
+        assert_eq!(get("herd.dogstatsd.dropped"), 10);
+        assert_eq!(get("herd.dogstatsd.messages"), 7);
+        assert_eq!(get("herd.dogstatsd.errors"), 1);
     }
 }

@@ -9,11 +9,11 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
 use herd_aggregate::Aggregator;
-use herd_dogstatsd::{decode, DecodeError, ErrorKind, Limits, Message};
+use herd_dogstatsd::{decode, ErrorKind, Limits, Message};
 
 use crate::batch::{Batch, Pool};
 use crate::log::RateLimited;
-use crate::telemetry::Telemetry;
+use crate::telemetry::{Cut, Telemetry};
 
 /// The aggregators, one per worker.
 pub struct Shards {
@@ -66,24 +66,6 @@ pub struct Worker {
     pub errors_log: Arc<RateLimited>,
 }
 
-fn kind_index(message: &Message<'_>) -> usize {
-    match message {
-        Message::Metric(_) | Message::EtsyMulti(_) => 0,
-        Message::Event(_) => 1,
-        Message::ServiceCheck(_) => 2,
-    }
-}
-
-fn error_kind_index(e: &DecodeError) -> usize {
-    if e.excerpt.starts_with("_e{") {
-        1
-    } else if e.excerpt.starts_with("_sc|") {
-        2
-    } else {
-        0
-    }
-}
-
 /// Messages handed to a shard at once (bounds a list's memory and the time a shard is locked).
 const CHUNK: usize = 512;
 
@@ -91,9 +73,12 @@ const CHUNK: usize = 512;
 /// atomic add per message would cost more than decoding a bare counter).
 #[derive(Default)]
 struct Tally {
+    /// By [`herd_dogstatsd::MessageKind::index`].
     ok: [u64; 3],
+    /// By [`herd_dogstatsd::MessageKind::index`].
     error: [u64; 3],
     oversize: u64,
+    /// By [`Cut`].
     truncations: [u64; 3],
     aggregated: u64,
     context_limit: u64,
@@ -149,19 +134,16 @@ impl Worker {
             for result in decode(datagram, &self.limits) {
                 match result {
                     Ok(m) => {
-                        tally.ok[kind_index(&m)] += 1;
+                        tally.ok[m.kind().index()] += 1;
                         let trunc = match &m {
                             Message::Metric(x) => x.truncation,
                             Message::EtsyMulti(x) => x.truncation,
                             Message::Event(x) => x.truncation,
                             Message::ServiceCheck(x) => x.truncation,
                         };
-                        for (flag, n) in [trunc.name, trunc.tag_count, trunc.tag_len]
-                            .iter()
-                            .zip(&mut tally.truncations)
-                        {
-                            *n += u64::from(*flag);
-                        }
+                        tally.truncations[Cut::Name as usize] += u64::from(trunc.name);
+                        tally.truncations[Cut::TagCount as usize] += u64::from(trunc.tag_count);
+                        tally.truncations[Cut::TagLen as usize] += u64::from(trunc.tag_len);
                         let shard = self.shards.route(&m);
                         lists[shard].push(m);
                         if lists[shard].len() == CHUNK {
@@ -169,7 +151,7 @@ impl Worker {
                         }
                     }
                     Err(e) => {
-                        tally.error[error_kind_index(&e)] += 1;
+                        tally.error[e.message_kind.index()] += 1;
                         if matches!(
                             e.kind,
                             ErrorKind::NameTooLong { .. }
