@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use herd_aggregate::{Context, Flush, Point, PointKind, Value};
 use herd_dogstatsd::MetricType;
 
-use crate::listener::now_ms;
+use crate::clock::now_ms;
 use crate::sink::Sink;
 use crate::telemetry::Telemetry;
 use crate::worker::Shards;
@@ -50,7 +50,7 @@ impl Flusher {
         self.flush_once(true);
         for sink in &mut self.sinks {
             if let Err(e) = sink.close() {
-                crate::log::warn(&format!("closing a sink failed: {e}"));
+                crate::internal_events::sink_close_failed(&e);
             }
         }
     }
@@ -75,15 +75,11 @@ impl Flusher {
         self.sinks.retain_mut(|sink| match sink.write(&flush) {
             Ok(()) => true,
             Err(e) if output_gone(&e) => {
-                crate::log::warn(&format!(
-                    "a sink's output is gone ({e}): no more flushes go to it"
-                ));
+                crate::internal_events::sink_output_gone(&e);
                 false
             }
             Err(e) => {
-                crate::log::warn(&format!(
-                    "a sink failed to take a flush of {points} points: {e}"
-                ));
+                crate::internal_events::sink_failed(points, &e);
                 true
             }
         });

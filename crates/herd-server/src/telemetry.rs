@@ -161,11 +161,7 @@ fn one(value: &AtomicU64, own: Option<&'static str>) -> Vec<Row> {
     }]
 }
 
-fn per_listener(
-    t: &Telemetry,
-    field: Field,
-    own: Option<&'static str>,
-) -> Vec<Row> {
+fn per_listener(t: &Telemetry, field: Field, own: Option<&'static str>) -> Vec<Row> {
     Listener::ALL
         .iter()
         .map(|&l| Row {

@@ -14,7 +14,7 @@ use herd_tsdb::Store;
 use serde_json::{json, Value};
 
 use super::State;
-use crate::listener::now_ms;
+use crate::clock::now_ms;
 use crate::store::StoreSource;
 
 /// Every route.

@@ -188,8 +188,7 @@ pub fn run(fd: RawFd, listener: Listener, shared: &Shared) {
                 }
                 io::ErrorKind::Interrupted => {}
                 _ => {
-                    counters.read_errors.fetch_add(1, Relaxed);
-                    crate::log::warn(&format!("{} listener: read error: {e}", listener.as_str()));
+                    crate::internal_events::read_error(listener, counters, &e);
                     if stop_seen.is_some() {
                         break;
                     }

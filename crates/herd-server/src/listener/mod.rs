@@ -8,7 +8,6 @@ pub mod stream;
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::batch::{Batch, Dispatch, Pool};
 use crate::telemetry::{Listener, Telemetry};
@@ -52,7 +51,7 @@ impl Shared {
             self.pool.put(batch);
             return;
         }
-        batch.received_ms = now_ms();
+        batch.received_ms = crate::clock::now_ms();
         let wait = self.overload == Overload::Block && batch.listener != Listener::Udp;
         let sent = if wait {
             self.dispatch.send_waiting(batch)
@@ -67,13 +66,6 @@ impl Shared {
             self.pool.put(batch);
         }
     }
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Removes a stale socket file left by an earlier run; refuses to remove anything else.

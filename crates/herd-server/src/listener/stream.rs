@@ -13,6 +13,7 @@ use std::time::Duration;
 use herd_dogstatsd::frame::{next_frame, HEADER_LEN};
 
 use super::Shared;
+use crate::internal_events;
 use crate::sys::wait_readable;
 use crate::telemetry::Listener;
 
@@ -86,19 +87,12 @@ fn accept_loop(
         let conn = match accept() {
             Ok(c) => c,
             Err(e) => {
-                counters.read_errors.fetch_add(1, Relaxed);
-                crate::log::warn(&format!(
-                    "{} listener: accept failed: {e}",
-                    listener.as_str()
-                ));
+                internal_events::accept_failed(listener, counters, &e);
                 continue;
             }
         };
         if counters.connections.load(Relaxed) >= MAX_CONNECTIONS {
-            crate::log::warn(&format!(
-                "{} listener: refusing a connection: {MAX_CONNECTIONS} already open",
-                listener.as_str()
-            ));
+            internal_events::connection_refused(listener, MAX_CONNECTIONS);
             continue;
         }
         counters.connections.fetch_add(1, Relaxed);
@@ -161,11 +155,7 @@ fn read_connection(
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                counters.read_errors.fetch_add(1, Relaxed);
-                crate::log::warn(&format!(
-                    "{} connection: read error: {e}",
-                    listener.as_str()
-                ));
+                internal_events::connection_read_error(listener, counters, &e);
                 break;
             }
         };
@@ -209,12 +199,7 @@ fn read_connection(
             shared,
         );
     } else if !pending.is_empty() {
-        counters.read_errors.fetch_add(1, Relaxed);
-        crate::log::warn(&format!(
-            "{} connection closed inside a frame: {} bytes at stream byte {stream_offset} dropped",
-            listener.as_str(),
-            pending.len()
-        ));
+        internal_events::partial_frame(listener, counters, pending.len(), stream_offset);
     }
 }
 
@@ -288,8 +273,6 @@ fn hand_on_frames(
             }
             Ok(None) => break true,
             Err(e) => {
-                counters.datagrams.fetch_add(1, Relaxed);
-                counters.truncated.fetch_add(1, Relaxed);
                 let header = &pending[used..used + HEADER_LEN];
                 let hint = if looks_like_text(header) {
                     format!(
@@ -300,10 +283,7 @@ fn hand_on_frames(
                 } else {
                     String::new()
                 };
-                crate::log::warn(&format!(
-                    "{} connection closed: {e}{hint}",
-                    listener.as_str()
-                ));
+                internal_events::frame_too_large(listener, counters, &e, &hint);
                 break false;
             }
         }

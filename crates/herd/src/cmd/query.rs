@@ -34,7 +34,7 @@ pub struct Args {
 }
 
 fn now_s() -> i64 {
-    (herd_server::listener::now_ms() / 1000) as i64
+    (herd_server::clock::now_ms() / 1000) as i64
 }
 
 /// The v1 answer from a data directory, opened for this query.
