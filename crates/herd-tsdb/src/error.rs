@@ -35,6 +35,12 @@ pub enum Error {
         /// The newest version this build reads.
         supported: u32,
     },
+    /// The store was opened read-only.
+    #[error("{}: opened read-only; the daemon that owns the directory writes it", dir.display())]
+    ReadOnly {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// A file's bytes do not decode.
     #[error("{}: byte {offset}: {what}", path.display())]
     Corrupt {

@@ -77,8 +77,8 @@ struct Inner {
     head: Head,
     /// Sorted by window start, then checkpoint.
     blocks: Vec<Block>,
-    wal: Wal,
-    series_log: LogFile,
+    /// `None` when opened read-only.
+    log: Option<Log>,
     checks: BTreeMap<(String, String), CheckRecord>,
     newest_ms: Option<i64>,
     seal_failures: u64,
@@ -90,6 +90,12 @@ pub struct Store {
     dir: PathBuf,
     inner: RwLock<Inner>,
     warnings: Mutex<Vec<Damage>>,
+}
+
+/// What a writing store holds open: the logs and the directory's lock.
+struct Log {
+    wal: Wal,
+    series: LogFile,
     _lock: DirLock,
 }
 
@@ -188,8 +194,13 @@ impl Inner {
         if closed.is_empty() {
             return Ok(0);
         }
+        let Some(seq) = self.log.as_ref().map(|l| l.wal.seq()) else {
+            return Err(Error::ReadOnly {
+                dir: dir.to_owned(),
+            });
+        };
         let blocks_dir = dir.join(BLOCKS_DIR);
-        let checkpoint = self.wal.seq() + 1;
+        let checkpoint = seq + 1;
         let mut sealed = Vec::new();
         let mut result = Ok(());
         for &start in &closed {
@@ -210,7 +221,11 @@ impl Inner {
         let keep_from = closed.last().map_or(i64::MIN, |s| s + 1);
         let result = result
             .and_then(|()| logfile::sync_dir(&blocks_dir))
-            .and_then(|()| self.wal.checkpoint(&self.snapshot(keep_from)));
+            .and_then(|()| {
+                let snapshot = self.snapshot(keep_from);
+                let log = self.log.as_mut().expect("a writing store");
+                log.wal.checkpoint(&snapshot)
+            });
         if let Err(e) = result {
             // Not committed: the old log segments and the head still hold everything.
             for b in sealed {
@@ -263,18 +278,110 @@ impl Store {
     /// log. Damaged log records are skipped and reported by [`Store::warnings`]; the store
     /// opens all the same. A directory or block written by a newer format is refused.
     pub fn open(dir: impl AsRef<Path>, opts: Options) -> Result<Self> {
-        let dir = dir.as_ref().to_owned();
-        fs::create_dir_all(&dir).at(&dir)?;
-        let lock = DirLock::take(&dir)?;
+        Self::open_with(dir.as_ref(), opts, false)
+    }
+
+    /// Opens the data directory `dir` read-only, beside a daemon that may be writing it: no
+    /// lock is taken and no file is changed; writes are refused. What the daemon syncs later
+    /// is not seen (open again for a fresh view).
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        // The writer may delete a log segment or block between listing and reading: retry.
+        let mut tries = 0;
+        loop {
+            match Self::open_with(dir, Options::default(), true) {
+                Err(Error::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound && tries < 5 =>
+                {
+                    tries += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_with(dir: &Path, opts: Options, read_only: bool) -> Result<Self> {
+        let dir = dir.to_owned();
+        let lock = if read_only {
+            if !dir.join(crate::version::VERSION_FILE).exists() {
+                return Err(Error::corrupt(
+                    &dir,
+                    0,
+                    "not a herd data directory (no VERSION file)",
+                ));
+            }
+            None
+        } else {
+            fs::create_dir_all(&dir).at(&dir)?;
+            Some(DirLock::take(&dir)?)
+        };
         crate::version::check_or_create(&dir)?;
         let mut warnings = Vec::new();
+
+        // The log first: every series it (or a block) refers to was stored in the series log
+        // before it, so a reader beside a writer sees them all.
+        let wal_dir = dir.join(WAL_DIR);
+        let (wal, replay) = if read_only {
+            let replay = if wal_dir.exists() {
+                crate::wal::load(&wal_dir)?.3
+            } else {
+                crate::wal::Replay::default()
+            };
+            (None, replay)
+        } else {
+            let (w, r) = Wal::open(&wal_dir, opts.fsync)?;
+            (Some(w), r)
+        };
+        warnings.extend(replay.damage.iter().cloned());
+
+        let blocks_dir = dir.join(BLOCKS_DIR);
+        if !read_only {
+            fs::create_dir_all(&blocks_dir).at(&blocks_dir)?;
+        }
+        let mut blocks = Vec::new();
+        let listing = match fs::read_dir(&blocks_dir) {
+            Ok(l) => l.collect::<std::io::Result<Vec<_>>>().at(&blocks_dir)?,
+            Err(e) if read_only && e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io(&blocks_dir, e)),
+        };
+        for e in listing {
+            let path = e.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let Some((_, checkpoint)) = block::parse_name(&name) else {
+                if !read_only && path.extension().is_some_and(|e| e == "tmp") {
+                    fs::remove_file(&path).at(&path)?;
+                }
+                continue;
+            };
+            if checkpoint > replay.checkpoint {
+                // Written by a seal whose checkpoint never committed: the log still has it.
+                if !read_only {
+                    fs::remove_file(&path).at(&path)?;
+                }
+                continue;
+            }
+            match block::open(&path) {
+                Ok(b) => blocks.push(b),
+                Err(e @ Error::NewerVersion { .. }) => return Err(e),
+                Err(Error::Io { source, .. })
+                    if read_only && source.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => warnings.push(block::to_damage(&path, 0, e)),
+            }
+        }
+        blocks.sort_by_key(|b| (b.window_start, b.checkpoint));
 
         let mut index = Index::default();
         let series_path = dir.join(SERIES_FILE);
         let series_log = if series_path.exists() {
             let body = logfile::read(&series_path, SERIES_MAGIC)?;
             let scan = logfile::scan(&series_path, &body);
-            warnings.extend(scan.damage.iter().cloned());
+            // A reader beside a writer may see the writer's last record half written.
+            if !read_only {
+                warnings.extend(scan.damage.iter().cloned());
+            }
             for (at, payload) in &scan.records {
                 match decode_definition(payload) {
                     Ok((id, key)) => index.insert(id, key),
@@ -285,52 +392,37 @@ impl Store {
                     }),
                 }
             }
-            LogFile::append_to(&series_path, scan.good_end, SERIES_MAGIC)?
+            if read_only {
+                None
+            } else {
+                Some(LogFile::append_to(
+                    &series_path,
+                    scan.good_end,
+                    SERIES_MAGIC,
+                )?)
+            }
+        } else if read_only {
+            None
         } else {
             let f = LogFile::create(&series_path, SERIES_MAGIC)?;
             logfile::sync_dir(&dir)?;
-            f
+            Some(f)
         };
-
-        let (wal, replay) = Wal::open(&dir.join(WAL_DIR), opts.fsync)?;
-        warnings.extend(replay.damage);
-
-        let blocks_dir = dir.join(BLOCKS_DIR);
-        fs::create_dir_all(&blocks_dir).at(&blocks_dir)?;
-        let mut blocks = Vec::new();
-        for e in fs::read_dir(&blocks_dir).at(&blocks_dir)? {
-            let path = e.at(&blocks_dir)?.path();
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if path.extension().is_some_and(|e| e == "tmp") {
-                fs::remove_file(&path).at(&path)?;
-                continue;
-            }
-            let Some((_, checkpoint)) = block::parse_name(&name) else {
-                continue;
-            };
-            if checkpoint > replay.checkpoint {
-                // Written by a seal whose checkpoint never committed: the log still has it.
-                fs::remove_file(&path).at(&path)?;
-                continue;
-            }
-            match block::open(&path) {
-                Ok(b) => blocks.push(b),
-                Err(e @ Error::NewerVersion { .. }) => return Err(e),
-                Err(e) => warnings.push(block::to_damage(&path, 0, e)),
-            }
-        }
-        blocks.sort_by_key(|b| (b.window_start, b.checkpoint));
+        let log = match (wal, series_log, lock) {
+            (Some(wal), Some(series), Some(lock)) => Some(Log {
+                wal,
+                series,
+                _lock: lock,
+            }),
+            _ => None,
+        };
 
         let mut inner = Inner {
             head: Head::new(opts.block_ms()),
             opts,
             index,
             blocks,
-            wal,
-            series_log,
+            log,
             checks: BTreeMap::new(),
             newest_ms: None,
             seal_failures: 0,
@@ -350,7 +442,6 @@ impl Store {
         {
             inner.note_time(t);
         }
-        let wal_dir = dir.join(WAL_DIR);
         for e in replay.entries {
             let unknown = inner.apply(e);
             if unknown > 0 {
@@ -363,12 +454,13 @@ impl Store {
                 });
             }
         }
-        inner.apply_retention()?;
+        if !read_only {
+            inner.apply_retention()?;
+        }
         Ok(Self {
             dir,
             inner: RwLock::new(inner),
             warnings: Mutex::new(warnings),
-            _lock: lock,
         })
     }
 
@@ -407,8 +499,13 @@ impl Store {
     /// On an error (a full disk) nothing of this flush is kept and what was stored before
     /// is intact; the caller counts the flush as lost.
     pub fn write(&self, flush: &Flush) -> Result<()> {
-        let mut inner = self.write_lock();
-        let inner = &mut *inner;
+        let mut guard = self.write_lock();
+        let inner = &mut *guard;
+        let Some(log) = inner.log.as_mut() else {
+            return Err(Error::ReadOnly {
+                dir: self.dir.clone(),
+            });
+        };
         let first_new = inner.index.next_id();
         let mut defs = Vec::new();
         let mut entry = Entry::default();
@@ -432,13 +529,13 @@ impl Store {
         }
         entry.events.clone_from(&flush.events);
         entry.checks.clone_from(&flush.checks);
-        let series_len = inner.series_log.len;
+        let series_len = log.series.len;
         if !defs.is_empty() {
-            let stored = inner.series_log.append(&defs).and_then(|()| {
+            let stored = log.series.append(&defs).and_then(|()| {
                 if inner.opts.fsync == crate::FsyncPolicy::Never {
                     Ok(())
                 } else {
-                    inner.series_log.sync()
+                    log.series.sync()
                 }
             });
             if let Err(e) = stored {
@@ -446,11 +543,11 @@ impl Store {
                 return Err(e);
             }
         }
-        if let Err(e) = inner.wal.append(&entry) {
+        if let Err(e) = log.wal.append(&entry) {
             // Keep nothing of this flush: its new series go too.
             if !defs.is_empty() {
+                let _ = log.series.cut(series_len);
                 inner.index.truncate(first_new);
-                let _ = inner.series_log.cut(series_len);
             }
             return Err(e);
         }
@@ -474,8 +571,11 @@ impl Store {
     /// Syncs the log (for [`FsyncPolicy::Interval`] and [`FsyncPolicy::Never`]).
     pub fn sync(&self) -> Result<()> {
         let mut inner = self.write_lock();
-        inner.series_log.sync()?;
-        inner.wal.sync()
+        let Some(log) = inner.log.as_mut() else {
+            return Ok(());
+        };
+        log.series.sync()?;
+        log.wal.sync()
     }
 
     /// Every metric name known, sorted.
@@ -678,7 +778,12 @@ impl Store {
             blocks: inner.blocks.len(),
             head_points,
             head_bytes: inner.head.bytes() as u64,
-            wal_bytes: inner.wal.bytes().unwrap_or(0),
+            wal_bytes: crate::wal::segments(&self.dir.join(WAL_DIR)).map_or(0, |segs| {
+                segs.iter()
+                    .filter_map(|(_, p)| fs::metadata(p).ok())
+                    .map(|m| m.len())
+                    .sum()
+            }),
             oldest_ms: firsts.chain(head_first).min(),
             newest_ms: inner.newest_ms,
             seal_failures: inner.seal_failures,

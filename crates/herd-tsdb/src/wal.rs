@@ -260,6 +260,43 @@ pub(crate) fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     Ok(out)
 }
 
+/// Reads the log in `dir` without changing it: the segments, the index of the checkpoint
+/// segment replay starts from, the end of the last segment's last good record, and what to
+/// replay.
+#[allow(clippy::type_complexity)]
+pub(crate) fn load(dir: &Path) -> Result<(Vec<(u64, PathBuf)>, usize, u64, Replay)> {
+    let segs = segments(dir)?;
+    let mut bodies = Vec::with_capacity(segs.len());
+    for (seq, path) in &segs {
+        bodies.push((*seq, path.clone(), logfile::read(path, MAGIC)?));
+    }
+    let start = bodies
+        .iter()
+        .rposition(|(_, p, b)| is_checkpoint(p, b))
+        .unwrap_or(0);
+    let mut replay = Replay {
+        checkpoint: bodies.get(start).map_or(1, |b| b.0),
+        ..Replay::default()
+    };
+    let mut last_end = logfile::FILE_HEADER;
+    for (_, path, body) in &bodies[start..] {
+        let scan = logfile::scan(path, body);
+        replay.damage.extend(scan.damage);
+        last_end = scan.good_end;
+        for (at, payload) in scan.records {
+            match Entry::decode(payload) {
+                Ok(e) => replay.entries.push(e),
+                Err(e) => replay.damage.push(Damage {
+                    path: path.clone(),
+                    offset: at + crate::record::HEADER as u64 + e.at as u64,
+                    what: e.what,
+                }),
+            }
+        }
+    }
+    Ok((segs, start, last_end, replay))
+}
+
 /// Whether a segment's first good record is a snapshot.
 fn is_checkpoint(path: &Path, body: &[u8]) -> bool {
     let s = logfile::scan(path, body);
@@ -272,40 +309,13 @@ impl Wal {
     /// Opens (or creates) the log in `dir`, returning what to replay.
     pub(crate) fn open(dir: &Path, policy: FsyncPolicy) -> Result<(Self, Replay)> {
         fs::create_dir_all(dir).at(dir)?;
-        let segs = segments(dir)?;
-        let mut bodies = Vec::with_capacity(segs.len());
-        for (seq, path) in &segs {
-            bodies.push((*seq, path.clone(), logfile::read(path, MAGIC)?));
-        }
-        let start = bodies
-            .iter()
-            .rposition(|(_, p, b)| is_checkpoint(p, b))
-            .unwrap_or(0);
-        let mut replay = Replay {
-            checkpoint: bodies.get(start).map_or(1, |b| b.0),
-            ..Replay::default()
-        };
-        let mut last_end = logfile::FILE_HEADER;
-        for (_, path, body) in &bodies[start..] {
-            let scan = logfile::scan(path, body);
-            replay.damage.extend(scan.damage);
-            last_end = scan.good_end;
-            for (at, payload) in scan.records {
-                match Entry::decode(payload) {
-                    Ok(e) => replay.entries.push(e),
-                    Err(e) => replay.damage.push(Damage {
-                        path: path.clone(),
-                        offset: at + crate::record::HEADER as u64 + e.at as u64,
-                        what: e.what,
-                    }),
-                }
-            }
-        }
+        let (segs, start, last_end, replay) = load(dir)?;
+        let bodies = segs;
         // Segments before the checkpoint hold only what it and the blocks hold.
-        for (_, path, _) in &bodies[..start] {
+        for (_, path) in &bodies[..start] {
             fs::remove_file(path).at(path)?;
         }
-        let file = if let Some((seq, path, _)) = bodies.last() {
+        let file = if let Some((seq, path)) = bodies.last() {
             (*seq, LogFile::append_to(path, last_end, MAGIC)?)
         } else {
             let path = segment_path(dir, 1);
@@ -388,14 +398,5 @@ impl Wal {
     /// The current checkpoint's number (blocks sealed for a later one are not committed).
     pub(crate) fn seq(&self) -> u64 {
         self.seq
-    }
-
-    /// Bytes in the log.
-    pub(crate) fn bytes(&self) -> Result<u64> {
-        let mut n = 0;
-        for (_, p) in segments(&self.dir)? {
-            n += fs::metadata(&p).at(&p)?.len();
-        }
-        Ok(n)
     }
 }

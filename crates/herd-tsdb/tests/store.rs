@@ -251,3 +251,73 @@ fn a_newer_format_is_refused() {
     let msg = err.to_string();
     assert!(msg.contains("VERSION") && msg.contains("99"), "{msg}");
 }
+
+#[test]
+fn a_read_only_view_beside_the_writer_sees_what_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), opts()).unwrap();
+    for k in 0..200u64 {
+        let t = T0 + k * 60_000;
+        store
+            .write(&flush(vec![point(
+                "ro",
+                &[],
+                "",
+                PointKind::Gauge,
+                t,
+                k as f64,
+            )]))
+            .unwrap();
+    }
+    assert_eq!(store.stats().blocks, 1);
+    let files = |d: &std::path::Path| {
+        let mut v: Vec<_> = walk(d);
+        v.sort();
+        v
+    };
+    let before = files(dir.path());
+    let reader = Store::open_read_only(dir.path()).unwrap();
+    assert_eq!(files(dir.path()), before, "a reader changes no file");
+    let (id, _) = reader.series("ro")[0].clone();
+    let t0 = T0 as i64;
+    let all = reader.read_buckets(id, t0, t0 + 86_400_000, 86_400_000);
+    assert_eq!(
+        (all[0].count, all[0].sum),
+        (200, (0..200).sum::<u64>() as f64)
+    );
+    let err = reader.write(&flush(vec![])).unwrap_err();
+    assert!(matches!(err, Error::ReadOnly { .. }), "{err}");
+    // The writer goes on; a fresh view sees it.
+    store
+        .write(&flush(vec![point(
+            "ro",
+            &[],
+            "",
+            PointKind::Gauge,
+            T0 + 200 * 60_000,
+            1.0,
+        )]))
+        .unwrap();
+    let fresh = Store::open_read_only(dir.path()).unwrap();
+    assert_eq!(
+        fresh.read_buckets(id, t0, t0 + 86_400_000, 86_400_000)[0].count,
+        201
+    );
+    assert!(fresh.warnings().is_empty(), "{:?}", fresh.warnings());
+    let missing = Store::open_read_only(dir.path().join("nope")).unwrap_err();
+    assert!(missing.to_string().contains("nope"), "{missing}");
+}
+
+fn walk(d: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).unwrap() {
+        let e = e.unwrap();
+        let m = e.metadata().unwrap();
+        if m.is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push((e.path(), m.len()));
+        }
+    }
+    out
+}
