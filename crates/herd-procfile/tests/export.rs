@@ -1,8 +1,9 @@
-//! Golden tests for every exporter: a fixed project rendered and compared byte for byte with
-//! `tests/golden/<format>/`. Set `HERD_BLESS=1` to rewrite the golden files after a deliberate
-//! change, then review the diff.
+//! Snapshot tests for every exporter: a fixed project rendered, every file with its path and
+//! mode, compared byte for byte with the insta snapshot `snapshots/export__<format>.snap`
+//! (`cargo insta review` after a deliberate change).
 
-use std::path::{Path, PathBuf};
+use std::fmt::Write as _;
+use std::path::Path;
 
 use herd_procfile::export::{self, Format, Settings};
 use herd_procfile::formation::Formation;
@@ -51,66 +52,45 @@ fn render(format: Format) -> Vec<export::File> {
     export::render(format, &project, &instances, &settings)
 }
 
-fn golden_dir(format: Format) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(format.to_string())
-}
-
-fn list(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            list(&path, base, out);
-        } else {
-            out.push(path.strip_prefix(base).unwrap().to_owned());
-        }
-    }
-}
-
+/// Every exported file of a format, sorted by path, as one text: a header line with the path
+/// and the mode, then the contents.
 #[track_caller]
 fn check(format: Format) {
-    let files = render(format);
-    let dir = golden_dir(format);
-    if std::env::var_os("HERD_BLESS").is_some() {
-        let _ = std::fs::remove_dir_all(&dir);
-        export::write(&dir, &files, "shop").unwrap();
-        std::fs::remove_file(dir.join(export::MANIFEST)).unwrap();
-    }
-    let mut expected = Vec::new();
-    list(&dir, &dir, &mut expected);
-    expected.sort();
-    let mut got: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
-    got.sort();
-    assert_eq!(
-        got,
-        expected,
-        "{format}: file set differs from {}",
-        dir.display()
-    );
+    let mut files = render(format);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut text = String::new();
     for f in &files {
-        let want = std::fs::read_to_string(dir.join(&f.path)).unwrap();
-        assert_eq!(f.contents, want, "{format}: {} differs", f.path.display());
+        let _ = write!(
+            text,
+            "=== {} (mode {:o})\n{}",
+            f.path.display(),
+            f.mode,
+            f.contents
+        );
+        if !f.contents.ends_with('\n') {
+            text.push_str("\n=== (no newline at the end)\n");
+        }
     }
+    insta::assert_snapshot!(format.to_string(), text);
 }
 
 #[test]
-fn systemd_matches_golden() {
+fn systemd_export() {
     check(Format::Systemd);
 }
 
 #[test]
-fn supervisord_matches_golden() {
+fn supervisord_export() {
     check(Format::Supervisord);
 }
 
 #[test]
-fn launchd_matches_golden() {
+fn launchd_export() {
     check(Format::Launchd);
 }
 
 #[test]
-fn runit_matches_golden() {
+fn runit_export() {
     check(Format::Runit);
     let files = render(Format::Runit);
     for f in &files {
@@ -124,12 +104,12 @@ fn runit_matches_golden() {
 }
 
 #[test]
-fn compose_matches_golden() {
+fn compose_export() {
     check(Format::Compose);
 }
 
 #[test]
-fn kubernetes_matches_golden() {
+fn kubernetes_export() {
     check(Format::Kubernetes);
 }
 
