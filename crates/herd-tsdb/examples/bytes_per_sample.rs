@@ -1,7 +1,8 @@
 //! Writes statsd-shaped series through the store and prints the bytes per sample on disk
 //! after sealing, as JSON. Run by `bench/tsdb/bytes-per-sample.sh`; see `docs/benchmarks.md`.
 //!
-//! `bytes_per_sample [series] [hours] [block hours] [dir]` (default 10000 24 2, a temp dir).
+//! `bytes_per_sample [series] [hours] [block hours] [dir]` (default 10000 24 2, a temp dir);
+//! `HERD_BPS_MINUTE_ROLLUPS=0` seals without float minute rollups.
 //!
 //! The mix follows `herd blast`'s default type weights (c 208, g 66, s 9, h 1; its `d` 72
 //! are distributions, stored as sketches, and left out of this float figure), with values
@@ -182,8 +183,10 @@ fn main() {
     let opts = Options {
         fsync: FsyncPolicy::Never,
         block: Duration::from_secs(3600 * block_hours),
+        minute_rollups: std::env::var_os("HERD_BPS_MINUTE_ROLLUPS").is_none_or(|v| v != "0"),
         ..Options::default()
     };
+    let minute = opts.minute_rollups;
     let store = Store::open(&dir, opts).unwrap();
     let t0 = 1_764_000_000_000u64 - 1_764_000_000_000 % 86_400_000;
     let flushes = hours * 360;
@@ -214,7 +217,7 @@ fn main() {
     store.seal(i64::MAX).unwrap();
     let s = store.stats();
     println!(
-        "{{\"series\": {series}, \"histogram_heavy\": {heavy}, \"hours\": {hours}, \"block_hours\": {block_hours}, \"points\": {}, \"blocks\": {}, \
+        "{{\"series\": {series}, \"histogram_heavy\": {heavy}, \"minute_rollups\": {minute}, \"hours\": {hours}, \"block_hours\": {block_hours}, \"points\": {}, \"blocks\": {}, \
          \"block_bytes\": {}, \"bytes_per_sample\": {:.3}, \"point_bytes_per_sample\": {:.3}, \
          \"rollup_and_index_bytes_per_sample\": {:.3}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
         s.block_points,

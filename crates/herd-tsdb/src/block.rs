@@ -89,7 +89,10 @@ fn with_crc(body: &[u8]) -> Vec<u8> {
 
 /// Encodes one series' points (sorted by time) with its rollups; the bytes, and how many of
 /// them (from the start) hold the points rather than the rollups.
-pub(crate) fn encode_float_entry(points: &[(i64, f64)]) -> (Vec<u8>, usize) {
+///
+/// Without `minute_rollups`, the minute level has no rows and reads of it derive the rows
+/// from the points (a 10 s series' minute rows would cost almost as much as its points).
+pub(crate) fn encode_float_entry(points: &[(i64, f64)], minute_rollups: bool) -> (Vec<u8>, usize) {
     let mut w = Writer::default();
     w.u8(SeriesKind::Gauge.code()); // a float entry; the series' kind is in the index
     let ts: Vec<i64> = points.iter().map(|p| p.0).collect();
@@ -98,7 +101,11 @@ pub(crate) fn encode_float_entry(points: &[(i64, f64)]) -> (Vec<u8>, usize) {
     w.bytes(&encode_f64(&vs));
     let raw = 4 + w.buf.len();
     for res in [MINUTE_MS, HOUR_MS] {
-        let b = rollup::buckets(points, res);
+        let b = if res == MINUTE_MS && !minute_rollups {
+            Vec::new()
+        } else {
+            rollup::buckets(points, res)
+        };
         w.varint(b.len() as u64);
         w.bytes(&encode_i64(
             &b.iter().map(|b| b.start_ms).collect::<Vec<_>>(),
@@ -165,20 +172,23 @@ pub(crate) fn decode_buckets(
     }
     let ts = r.bytes("times")?;
     let vs = r.bytes("values")?;
-    if res == Resolution::Raw {
+    let raw = || -> Result<Vec<(i64, f64)>, DecodeError> {
         let ts = decode_i64(ts, points, "times")?;
         let vs = decode_f64(vs, points, "values")?;
-        return Ok(ts
-            .into_iter()
-            .zip(vs)
-            .map(|(t, v)| Bucket::one(t, v))
-            .collect());
+        Ok(ts.into_iter().zip(vs).collect())
+    };
+    if res == Resolution::Raw {
+        return Ok(raw()?.into_iter().map(|(t, v)| Bucket::one(t, v)).collect());
     }
     for level in [Resolution::Minute, Resolution::Hour] {
         let n = r.len(points, "rollup rows")?;
         let cols: Vec<&[u8]> = (0..5)
             .map(|_| r.bytes("rollup column"))
             .collect::<Result<_, _>>()?;
+        if level == res && n == 0 && points > 0 {
+            // Rows not stored (see `encode_float_entry`): from the points, which are sorted.
+            return Ok(rollup::buckets(&raw()?, res.ms()));
+        }
         if level == res {
             let starts = decode_i64(cols[0], n, "rollup starts")?;
             let min = decode_f64(cols[1], n, "rollup min")?;
@@ -243,10 +253,11 @@ pub(crate) fn write(
     checkpoint: u64,
     window: &Window,
     index: &Index,
+    minute_rollups: bool,
 ) -> Result<Block> {
     let path = dir.join(file_name(window_start, checkpoint));
     let tmp = path.with_extension("blk.tmp");
-    let result = write_file(&tmp, window_start, window, index)
+    let result = write_file(&tmp, window_start, window, index, minute_rollups)
         .and_then(|()| fs::rename(&tmp, &path).at(&path));
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
@@ -255,7 +266,13 @@ pub(crate) fn write(
     open(&path)
 }
 
-fn write_file(tmp: &Path, window_start: i64, window: &Window, index: &Index) -> Result<()> {
+fn write_file(
+    tmp: &Path,
+    window_start: i64,
+    window: &Window,
+    index: &Index,
+    minute_rollups: bool,
+) -> Result<()> {
     let file = File::create(tmp).at(tmp)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut at = 0u64;
@@ -283,7 +300,11 @@ fn write_file(tmp: &Path, window_start: i64, window: &Window, index: &Index) -> 
         } else {
             let mut p = chunk.points();
             p.sort_by_key(|x| x.0);
-            (encode_float_entry(&p), p[0].0, p[p.len() - 1].0)
+            (
+                encode_float_entry(&p, minute_rollups),
+                p[0].0,
+                p[p.len() - 1].0,
+            )
         };
         let offset = put(&mut out, &bytes)?;
         ix.varint(id.0);
@@ -652,7 +673,7 @@ mod tests {
                 }
                 let dir = tempfile::tempdir().unwrap();
                 let w = &head.windows[&0];
-                let b = write(dir.path(), 0, 1, w, &index).unwrap();
+                let b = write(dir.path(), 0, 1, w, &index, true).unwrap();
                 fs::read(&b.path).unwrap()
             })
             .clone()
@@ -670,6 +691,7 @@ mod tests {
         fn float_entries_round_trip(
             start in -1_000_000_000_000i64..2_000_000_000_000,
             steps in proptest::collection::vec((0i64..50_000, any::<f64>(), 0u8..4), 1..400),
+            minute in any::<bool>(),
         ) {
             let mut t = start;
             let points = sorted(steps.iter().map(|&(d, v, shape)| {
@@ -677,7 +699,7 @@ mod tests {
                 let v = match shape { 0 => v, 1 => (v % 1000.0).round() / 10.0, 2 => 3.0, _ => -0.5 };
                 (t, v)
             }).collect());
-            let (bytes, raw) = encode_float_entry(&points);
+            let (bytes, raw) = encode_float_entry(&points, minute);
             prop_assert!(raw <= bytes.len());
             let body = entry_body(&bytes).unwrap();
             let back = decode_buckets(body, points.len(), Resolution::Raw).unwrap();
@@ -686,6 +708,7 @@ mod tests {
                 prop_assert_eq!(b.start_ms, p.0);
                 prop_assert_eq!(b.sum.to_bits(), p.1.to_bits());
             }
+            // Minute rows stored or derived from the points, reads are the same.
             for (res, ms) in [(Resolution::Minute, MINUTE_MS), (Resolution::Hour, HOUR_MS)] {
                 let got = decode_buckets(body, points.len(), res).unwrap();
                 let want = rollup::buckets(&points, ms);

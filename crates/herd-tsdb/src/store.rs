@@ -210,6 +210,7 @@ impl Inner {
                 checkpoint,
                 &self.head.windows[&start],
                 &self.index,
+                self.opts.minute_rollups,
             ) {
                 Ok(b) => sealed.push(b),
                 Err(e) => {

@@ -23,12 +23,14 @@ proptest! {
         seal_at in 0u64..2_000,
         ranges in proptest::collection::vec((0u64..2_100, 1u64..2_100, 0usize..6), 1..8),
         reopen in any::<bool>(),
+        minute_rollups in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let opts = Options {
             fsync: FsyncPolicy::Never,
             block: Duration::from_secs(3600),
             seal_delay: Duration::from_secs(3600 * 1000),
+            minute_rollups,
             ..Options::default()
         };
         let mut store = Store::open(dir.path(), opts.clone()).unwrap();
