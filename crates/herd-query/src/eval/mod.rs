@@ -44,8 +44,7 @@ pub(crate) enum Value {
     Series(Vec<Series>),
 }
 
-/// The range and the text, for errors.
-#[derive(Clone, Copy)]
+/// The source, the range, and the text for errors.
 pub(crate) struct Ctx<'a, S: ?Sized> {
     pub(crate) source: &'a S,
     pub(crate) text: &'a str,
