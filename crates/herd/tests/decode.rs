@@ -1,19 +1,8 @@
 //! `herd decode`: the first user-facing command, run as a real process.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod support;
 
-fn herd(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_herd"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("herd runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
+use support::cli::run_with_input as herd;
 
 fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(out)
@@ -91,4 +80,11 @@ fn a_missing_file_is_an_error_naming_it() {
     let out = herd(&["decode", "/nonexistent/x.dsd"], b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/x.dsd"));
+}
+
+#[test]
+fn the_error_report_as_a_user_reads_it() {
+    let input = b"a:1|c\npage.views:1|x\n_e{5,4}:title|te\n_sc|check|9\nbig:1|c|#a,b\n\xff:1|c\n";
+    let out = herd(&["decode", "-"], input);
+    insta::assert_snapshot!("decode_errors", support::cli::transcript(&out));
 }

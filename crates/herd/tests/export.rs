@@ -1,16 +1,9 @@
 //! `herd export` as a command: files land in the directory, formats and errors are named.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn herd(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herd"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("PORT")
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+use support::cli::run as herd;
 
 fn app() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -1,18 +1,9 @@
 //! `herd check`, `.env` lines foreman skips, unknown types in a formation and `herd run` with a
 //! command line: what a team moving from foreman meets first.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod support;
 
-fn herd(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herd"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("PORT")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+use support::cli::run as herd;
 
 fn project(procfile: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -35,6 +26,7 @@ fn check_lists_every_skipped_line_and_every_problem_in_one_run() {
     );
     let out = herd(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    insta::assert_snapshot!("check_report", support::cli::transcript(&out));
     let stdout = text(&out.stdout);
     let want = [
         "Procfile:2: skipped `worker python3 worker.py`: no `:` after the process name",

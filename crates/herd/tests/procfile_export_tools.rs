@@ -8,19 +8,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::cli::run as herd;
 use support::daemon::skip_without;
-
-fn herd(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herd"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("PORT")
-        .output()
-        .unwrap()
-}
 
 fn have(tool: &str) -> bool {
     Command::new("sh")

@@ -107,9 +107,16 @@ fn a_port_in_use_is_an_error_naming_the_listener() {
         err.contains(&format!("cannot listen on UDP {addr}")),
         "{err}"
     );
-    assert_eq!(err.matches("os error").count(), 1, "the cause said once: {err}");
+    assert_eq!(
+        err.matches("os error").count(),
+        1,
+        "the cause said once: {err}"
+    );
     let port = addr.rsplit_once(':').unwrap().1;
-    assert!(err.contains(&format!("ss -ulpn 'sport = :{port}'")), "{err}");
+    assert!(
+        err.contains(&format!("ss -ulpn 'sport = :{port}'")),
+        "{err}"
+    );
 }
 
 /// Reads a `/proc/PID/status` figure in KiB.
@@ -122,7 +129,8 @@ fn status_kib(pid: u32, key: &str) -> u64 {
 fn scrape(addr: std::net::SocketAddr) -> std::collections::HashMap<String, u64> {
     use std::io::{Read, Write};
     let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut body = String::new();
     conn.read_to_string(&mut body).unwrap();
     body.lines()

@@ -21,7 +21,8 @@ fn signal(pid: u32, sig: &str) {
 
 fn scrape(addr: SocketAddr) -> std::collections::HashMap<String, u64> {
     let mut conn = TcpStream::connect(addr).unwrap();
-    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut body = String::new();
     conn.read_to_string(&mut body).unwrap();
     body.lines()
@@ -147,7 +148,14 @@ fn a_second_signal_during_shutdown_does_not_cut_the_last_flush() {
 #[test]
 fn a_closed_output_is_said_once_and_that_sink_stopped() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_herd"))
-        .args(["statsd", "--udp", "127.0.0.1:0", "--http", "off", "--no-store"])
+        .args([
+            "statsd",
+            "--udp",
+            "127.0.0.1:0",
+            "--http",
+            "off",
+            "--no-store",
+        ])
         .args(["--emit", "stdout", "--flush-interval", "100ms"])
         .env_remove("DYNO")
         .stdout(Stdio::piped())

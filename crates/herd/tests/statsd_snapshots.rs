@@ -142,7 +142,8 @@ fn every_bad_value_says_key_value_source_and_what_is_allowed() {
 fn metrics_families() {
     let d = Daemon::start(&[]);
     let mut conn = TcpStream::connect(d.http.unwrap()).unwrap();
-    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut body = String::new();
     conn.read_to_string(&mut body).unwrap();
     let out = d.stop();

@@ -177,6 +177,17 @@ fn a_bad_query_is_a_400_naming_the_column() {
     let message = r.json()["errors"][0].as_str().unwrap().to_owned();
     assert!(message.contains("column 27"), "{message}");
     assert!(message.contains('^'), "{message}");
+    let huge = get(
+        d.http.unwrap(),
+        "/api/v1/query?query=avg:x{*}&from=1&to=99999999999999999",
+        &[],
+    );
+    assert_eq!(
+        huge.status,
+        400,
+        "an out-of-range time is refused: {}",
+        huge.text()
+    );
     let missing = get(d.http.unwrap(), "/api/v1/query?query=avg:x{*}", &[]);
     assert_eq!(missing.status, 400);
     assert!(
@@ -265,12 +276,7 @@ fn a_second_daemon_on_the_same_data_directory_is_refused() {
 }
 
 fn herd(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_herd"))
-        .args(args)
-        .env_remove("HERD_URL")
-        .env_remove("HERD_HTTP_TOKEN")
-        .output()
-        .unwrap()
+    support::cli::run(std::path::Path::new("."), args)
 }
 
 #[test]

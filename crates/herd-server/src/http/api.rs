@@ -136,7 +136,12 @@ async fn query(
         Err(r) => return r.into_response(),
     };
     let answer = read_store(&state, move |store| {
-        herd_query::evaluate(&StoreSource(store), &text, from * 1000, to * 1000)
+        herd_query::evaluate(
+            &StoreSource(store),
+            &text,
+            from.saturating_mul(1000),
+            to.saturating_mul(1000),
+        )
     })
     .await;
     match answer {
@@ -155,7 +160,7 @@ async fn active_metrics(
         Err(r) => return r.into_response(),
     };
     let names = read_store(&state, move |store| {
-        let (from_ms, to_ms) = (from * 1000, now_ms() as i64 + 1);
+        let (from_ms, to_ms) = (from.saturating_mul(1000), now_ms() as i64 + 1);
         // One bucket over the whole range: the coarsest rollup answers.
         let step = (to_ms - from_ms).max(1);
         store

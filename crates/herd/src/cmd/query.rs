@@ -46,8 +46,13 @@ fn from_directory(
 ) -> anyhow::Result<serde_json::Value> {
     let store = herd_tsdb_open(dir)?;
     let source = herd_server::store::StoreSource(&store);
-    let answer = herd_query::evaluate(&source, query, from * 1000, to * 1000)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let answer = herd_query::evaluate(
+        &source,
+        query,
+        from.saturating_mul(1000),
+        to.saturating_mul(1000),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(herd_query::to_v1_json(&answer))
 }
 
