@@ -78,6 +78,18 @@ fn value(shape: &mut Shape, rng: &mut Rng) -> f64 {
     }
 }
 
+/// This process's resident set (`VmRSS`), in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
@@ -187,7 +199,9 @@ fn main() {
         ..Options::default()
     };
     let minute = opts.minute_rollups;
+    let rss_before = rss_kib();
     let store = Store::open(&dir, opts).unwrap();
+    let mut rss_one_minute = 0;
     let t0 = 1_764_000_000_000u64 - 1_764_000_000_000 % 86_400_000;
     let flushes = hours * 360;
     let started = Instant::now();
@@ -213,19 +227,26 @@ fn main() {
         let w = Instant::now();
         store.write(&flush).unwrap();
         write_time += w.elapsed();
+        if f == 5 {
+            rss_one_minute = rss_kib();
+        }
     }
+    let rss_end = rss_kib();
+    let head_bytes = store.stats().head_bytes;
     store.seal(i64::MAX).unwrap();
     let s = store.stats();
     println!(
         "{{\"series\": {series}, \"histogram_heavy\": {heavy}, \"minute_rollups\": {minute}, \"hours\": {hours}, \"block_hours\": {block_hours}, \"points\": {}, \"blocks\": {}, \
          \"block_bytes\": {}, \"bytes_per_sample\": {:.3}, \"point_bytes_per_sample\": {:.3}, \
-         \"rollup_and_index_bytes_per_sample\": {:.3}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
+         \"rollup_and_index_bytes_per_sample\": {:.3}, \"rss_growth_kib_after_1_min\": {}, \"rss_growth_kib_at_end\": {}, \"head_bytes_at_end\": {head_bytes}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
         s.block_points,
         s.blocks,
         s.block_bytes,
         s.bytes_per_point,
         s.point_bytes as f64 / s.block_points as f64,
         (s.block_bytes - s.point_bytes) as f64 / s.block_points as f64,
+        rss_one_minute.saturating_sub(rss_before),
+        rss_end.saturating_sub(rss_before),
         write_time.as_secs_f64(),
         write_time.as_nanos() as f64 / s.block_points as f64,
         started.elapsed().as_secs_f64(),
