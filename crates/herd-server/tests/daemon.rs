@@ -1,44 +1,19 @@
 //! The daemon end to end on real sockets: every listener, shutdown without loss, accounting.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
 use std::net::{TcpStream, UdpSocket};
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use herd_aggregate::Flush;
 use herd_server::config::ServerConfig;
+use herd_server::start;
 use herd_server::telemetry::Listener;
-use herd_server::{start, Sink};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Flush>>>);
-
-impl Sink for Capture {
-    fn write(&mut self, flush: &Flush) -> std::io::Result<()> {
-        self.0.lock().unwrap().push(flush.clone());
-        Ok(())
-    }
-}
-
-impl Capture {
-    /// `(name, value)` of every scalar point that is not herd's own, sorted.
-    fn points(&self) -> Vec<(String, f64)> {
-        let mut out: Vec<_> = self
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .flat_map(|f| f.points.iter())
-            .filter(|p| !p.context.name().starts_with("herd."))
-            .filter_map(|p| Some((p.name(), p.scalar()?)))
-            .collect();
-        out.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        out
-    }
-}
+use common::Capture;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

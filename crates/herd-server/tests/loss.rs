@@ -2,28 +2,20 @@
 //! blocked reader, plain-text Unix stream clients, one owner per UDP port, one point per
 //! series and timestamp.
 
+mod common;
+
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use herd_aggregate::Flush;
 use herd_server::config::{Overload, ServerConfig};
+use herd_server::start;
 use herd_server::telemetry::Listener;
-use herd_server::{start, Sink};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Flush>>>);
-
-impl Sink for Capture {
-    fn write(&mut self, flush: &Flush) -> std::io::Result<()> {
-        self.0.lock().unwrap().push(flush.clone());
-        Ok(())
-    }
-}
+use common::Capture;
 
 /// The test defaults, UDP off.
 fn config() -> ServerConfig {

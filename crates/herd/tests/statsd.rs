@@ -6,6 +6,7 @@ use std::net::UdpSocket;
 use std::process::Command;
 
 use support::daemon::Daemon;
+use support::http::scrape;
 
 #[test]
 fn sigterm_with_open_buckets_loses_nothing_and_exits_0() {
@@ -124,22 +125,6 @@ fn status_kib(pid: u32, key: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let line = status.lines().find(|l| l.starts_with(key)).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-fn scrape(addr: std::net::SocketAddr) -> std::collections::HashMap<String, u64> {
-    use std::io::{Read, Write};
-    let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut body = String::new();
-    conn.read_to_string(&mut body).unwrap();
-    body.lines()
-        .filter(|l| l.starts_with("herd_"))
-        .filter_map(|l| {
-            l.rsplit_once(' ')
-                .map(|(k, v)| (k.to_owned(), v.parse().unwrap_or(0)))
-        })
-        .collect()
 }
 
 #[test]

@@ -3,12 +3,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, UdpSocket};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::daemon::Daemon;
+use support::http::scrape;
 
 fn signal(pid: u32, sig: &str) {
     // kill(1) sends the signal: no unsafe code in tests.
@@ -17,21 +18,6 @@ fn signal(pid: u32, sig: &str) {
         .status()
         .unwrap();
     assert!(status.success());
-}
-
-fn scrape(addr: SocketAddr) -> std::collections::HashMap<String, u64> {
-    let mut conn = TcpStream::connect(addr).unwrap();
-    conn.write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut body = String::new();
-    conn.read_to_string(&mut body).unwrap();
-    body.lines()
-        .filter(|l| l.starts_with("herd_"))
-        .filter_map(|l| {
-            l.rsplit_once(' ')
-                .map(|(k, v)| (k.to_owned(), v.parse().unwrap_or(0)))
-        })
-        .collect()
 }
 
 /// `(received, dropped by the kernel)` of the UDP listener.

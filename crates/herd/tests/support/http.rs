@@ -107,3 +107,16 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
         b = &b[end + 2 + size + 2..];
     }
 }
+
+/// herd's own counters from `GET /metrics`, by series (`name{labels}`).
+pub fn scrape(addr: SocketAddr) -> std::collections::HashMap<String, u64> {
+    get(addr, "/metrics", &[])
+        .text()
+        .lines()
+        .filter(|l| l.starts_with("herd_"))
+        .filter_map(|l| {
+            l.rsplit_once(' ')
+                .map(|(k, v)| (k.to_owned(), v.parse().unwrap_or(0)))
+        })
+        .collect()
+}
