@@ -15,7 +15,7 @@
 //!   more roles (a widely shared role that lists one of its includers is the usual mistake).
 //! * **Effects**: every suggestion carries what it does to expanded run lists, computed by
 //!   expanding every role and node it can touch before and after ([`crate::effect`]), up to
-//!   [`EFFECT_BUDGET`] expansions for the whole analysis.
+//!   [`EFFECT_BUDGET`] run-list entries visited for the whole analysis.
 //! * **Redundant entry**: an item of a run list that another item of the same list already
 //!   reaches (`web: role[base], role[app]` where `app` lists `base`). Chef applies each role
 //!   once, so the entry adds nothing — but when it comes *before* the item that reaches it,
@@ -36,8 +36,13 @@ use crate::scc::tarjan;
 /// Components with at most this many internal entries get an exact feedback set.
 pub const EXACT_EDGES: usize = 20;
 
-/// Expansions of roles and nodes spent on effects before the rest are left uncomputed.
-pub const EFFECT_BUDGET: usize = 2_000_000;
+/// Run-list entries visited while expanding for effects before the rest are left uncomputed
+/// (a few seconds of work at most; see `docs/benchmarks.md`).
+pub const EFFECT_BUDGET: usize = 40_000_000;
+
+/// At most this much of the budget goes to one change (a change touching every node of a
+/// large repository would otherwise leave nothing for the rest).
+pub const EFFECT_LIMIT: usize = 4_000_000;
 
 /// A cycle: a strongly connected component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -232,14 +237,15 @@ struct Budget<'g> {
 }
 
 impl Budget<'_> {
-    /// The effect of `edit`, or `None` once the budget is spent.
+    /// The effect of `edit`, or `None` when finding it would take more than
+    /// [`EFFECT_LIMIT`] or the whole budget is spent.
     fn effect(&mut self, edit: &Edit) -> Option<Effect> {
         if self.left == 0 {
             return None;
         }
-        let (e, spent) = self.sim.effect_counted(edit);
+        let (e, spent) = self.sim.effect_within(edit, EFFECT_LIMIT.min(self.left));
         self.left = self.left.saturating_sub(spent.max(1));
-        Some(e)
+        e
     }
 }
 
@@ -888,6 +894,9 @@ fn remove_text(g: &Graph, e: u32) -> String {
 
 fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion> {
     let mut out = Vec::new();
+    // The edit behind each suggestion whose effect is computed once they are ranked, so that
+    // the budget goes to the suggestions shown first.
+    let mut edits: Vec<Option<Edit>> = Vec::new();
     for &e in &a.feedback {
         let edge = &g.edges[e as usize];
         let from = &g.vertices[edge.from as usize];
@@ -914,6 +923,7 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
                 .collect(),
             _ => Vec::new(),
         };
+        edits.push(None);
         out.push(Suggestion {
             action: Action::BreakCycle,
             change: remove_text(g, e),
@@ -931,6 +941,7 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
             .map(|&e| g.edges[e as usize].from)
             .collect();
         let role = &g.vertices[m.role as usize];
+        edits.push(Some(Edit::remove(&m.referenced_by)));
         out.push(Suggestion {
             action: Action::FixMissing,
             change: format!(
@@ -944,7 +955,7 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
                 names(g, &owners, 5)
             ),
             edges_removed: owners.len(),
-            effect: sim.effect(&Edit::remove(&m.referenced_by)),
+            effect: None,
             edges: m.referenced_by.clone(),
             alternatives: Vec::new(),
         });
@@ -958,6 +969,7 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
             Some(p) => format!("{}:{p}", inv.file.display()),
             None => inv.file.display().to_string(),
         };
+        edits.push(None);
         out.push(Suggestion {
             action: Action::FixInvalid,
             change: format!("correct the run-list item of {owner} at {place}"),
@@ -989,6 +1001,7 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
             path_text(g, &example.via)
         );
         let edges: Vec<u32> = rs.iter().map(|r| r.edge).collect();
+        edits.push(Some(Edit::remove(&edges)));
         out.push(Suggestion {
             action: Action::RemoveRedundant,
             change: format!(
@@ -1000,7 +1013,7 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
             ),
             reason,
             edges_removed: rs.len(),
-            effect: sim.effect(&Edit::remove(&edges)),
+            effect: None,
             edges,
             alternatives: Vec::new(),
         });
@@ -1016,6 +1029,7 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
             remove: Vec::new(),
             redirect: group[1..].iter().map(|&v| (v, group[0])).collect(),
         };
+        edits.push(Some(edit));
         out.push(Suggestion {
             action: Action::MergeIdentical,
             change: format!("merge roles {} into one", names(g, group, 5)),
@@ -1025,13 +1039,14 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
             ),
             edges_removed: len * (group.len() - 1),
             edges: Vec::new(),
-            effect: sim.effect(&edit),
+            effect: None,
             alternatives: Vec::new(),
         });
     }
     if g.nodes_read > 0 {
         for &r in &a.unused {
             let edges: Vec<u32> = run_list_ids(g, r).collect();
+            edits.push(None);
             out.push(Suggestion {
                 action: Action::DeleteUnused,
                 change: format!("delete unused {}", g.vertices[r as usize].label()),
@@ -1051,14 +1066,26 @@ fn suggestions(g: &Graph, a: &Analysis, sim: &mut Budget<'_>) -> Vec<Suggestion>
     // invalid items (Chef fails on them), then redundant entries, then merges and deletions
     // (which need a human to agree); within each, the changes that leave what runs as it is
     // first, then the change removing most entries.
-    out.sort_by(|x, y| {
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by(|&x, &y| {
+        let (x, y) = (&out[x], &out[y]);
         x.action
             .cmp(&y.action)
-            .then_with(|| y.is_safe().cmp(&x.is_safe()))
             .then_with(|| y.edges_removed.cmp(&x.edges_removed))
             .then_with(|| x.change.cmp(&y.change))
     });
-    out
+    for &i in &order {
+        if let Some(edit) = &edits[i] {
+            out[i].effect = sim.effect(edit);
+        }
+    }
+    let mut ranked: Vec<Suggestion> = order.into_iter().map(|i| out[i].clone()).collect();
+    ranked.sort_by(|x, y| {
+        x.action
+            .cmp(&y.action)
+            .then_with(|| y.is_safe().cmp(&x.is_safe()))
+    });
+    ranked
 }
 
 #[cfg(test)]

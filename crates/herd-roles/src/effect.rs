@@ -81,29 +81,48 @@ impl Edit {
 
 /// Scratch space for expansions, reused so that expanding thousands of nodes allocates once.
 struct Scratch {
+    /// Run-list entries visited, all expansions together (the work done).
+    steps: usize,
     gen: u32,
     applied: Vec<u32>,
     listed: Vec<u32>,
     stack: Vec<(u32, usize)>,
 }
 
-/// Expands `top` over `g`, with `removed[e]` entries skipped and `to` of every entry mapped
-/// through `redirect`.
-fn expand<'g>(
-    g: &'g Graph,
-    top: u32,
-    removed: &[bool],
-    redirect: &[u32],
-    s: &mut Scratch,
-) -> Outcome<'g> {
+/// A node's run list as a key: each entry's item, pin and whether the edit removes it.
+type List<'a> = Vec<(u32, Option<&'a str>, bool)>;
+
+/// What one expansion watches for and changes.
+struct Walk<'a> {
+    /// Entries skipped (edge ids).
+    skip: &'a [bool],
+    /// Each vertex's replacement (empty: none).
+    redirect: &'a [u32],
+    /// Entries whose use is reported (edge ids).
+    watch: &'a [bool],
+    /// Vertices whose application is reported.
+    watch_vertex: &'a [bool],
+}
+
+const PLAIN: Walk<'static> = Walk {
+    skip: &[],
+    redirect: &[],
+    watch: &[],
+    watch_vertex: &[],
+};
+
+/// Expands `top` over `g` as `walk` says. Also returns whether a watched entry or vertex
+/// brought something in (if none did, removing or redirecting them changes nothing here).
+fn expand<'g>(g: &'g Graph, top: u32, walk: &Walk<'_>, s: &mut Scratch) -> (Outcome<'g>, bool) {
     s.gen += 1;
     let gen = s.gen;
     let mut out = Outcome::default();
+    let mut touched = false;
     let top_v = &g.vertices[top as usize];
     if top_v.kind == VertexKind::Role {
         s.applied[top as usize] = gen;
         if !top_v.defined {
-            return out;
+            return (out, touched);
         }
         out.roles.push(top);
     }
@@ -113,23 +132,29 @@ fn expand<'g>(
         let edges = &g.out[v as usize];
         let Some(j) = (i..edges.len()).find(|&j| {
             let e = edges[j] as usize;
-            g.edges[e].kind == EdgeKind::RunList && !removed.get(e).copied().unwrap_or(false)
+            g.edges[e].kind == EdgeKind::RunList && !walk.skip.get(e).copied().unwrap_or(false)
         }) else {
             continue;
         };
+        s.steps += 1;
         s.stack.push((v, j + 1));
-        let e = &g.edges[edges[j] as usize];
-        let to = redirect.get(e.to as usize).copied().unwrap_or(e.to);
+        let id = edges[j] as usize;
+        let e = &g.edges[id];
+        let to = walk.redirect.get(e.to as usize).copied().unwrap_or(e.to);
+        let watched = walk.watch.get(id).copied().unwrap_or(false)
+            || walk.watch_vertex.get(to as usize).copied().unwrap_or(false);
         match g.vertices[to as usize].kind {
             VertexKind::Recipe => {
                 if s.listed[to as usize] != gen {
                     s.listed[to as usize] = gen;
+                    touched |= watched;
                     out.recipes.push((to, e.version.as_deref()));
                 }
             }
             VertexKind::Role => {
                 if s.applied[to as usize] != gen {
                     s.applied[to as usize] = gen;
+                    touched |= watched;
                     if g.vertices[to as usize].defined {
                         out.roles.push(to);
                         s.stack.push((to, 0));
@@ -139,7 +164,7 @@ fn expand<'g>(
             VertexKind::Node | VertexKind::Environment => {}
         }
     }
-    out
+    (out, touched)
 }
 
 /// How one role's or node's expanded run list changes.
@@ -223,11 +248,12 @@ impl Effect {
         let alone = if alone.is_empty() {
             String::new()
         } else {
-            format!(
-                "on its own, {}; nothing runs {} on its own",
-                alone.join("; "),
-                if lone == 1 { "it" } else { "them" }
-            )
+            let (one, all) = if lone == 1 {
+                ("on its own", "it on its own")
+            } else {
+                ("on their own", "them on their own")
+            };
+            format!("{one}, {}; nothing runs {all}", alone.join("; "))
         };
         match (running.is_empty(), alone.is_empty()) {
             (true, true) => "changes no expanded run list".to_string(),
@@ -238,10 +264,15 @@ impl Effect {
     }
 }
 
+/// Roles and nodes named in words before "and N more".
+const NAMED_IN_WORDS: usize = 6;
+
 fn who(c: &Change) -> String {
-    let mut s = c.targets.join(", ");
-    if c.more > 0 {
-        let _ = write!(s, " and {} more", c.more);
+    let shown = c.targets.len().min(NAMED_IN_WORDS);
+    let mut s = c.targets[..shown].join(", ");
+    let more = c.targets.len() - shown + c.more;
+    if more > 0 {
+        let _ = write!(s, " and {more} more");
     }
     s
 }
@@ -277,11 +308,7 @@ fn what(c: &Change) -> String {
 pub struct Simulator<'g> {
     g: &'g Graph,
     runs: Vec<bool>,
-    before: HashMap<u32, Outcome<'g>>,
     scratch: Scratch,
-    no_edges: Vec<bool>,
-    identity: Vec<u32>,
-    expansions: usize,
 }
 
 impl<'g> Simulator<'g> {
@@ -317,16 +344,13 @@ impl<'g> Simulator<'g> {
         Simulator {
             g,
             runs,
-            before: HashMap::new(),
             scratch: Scratch {
+                steps: 0,
                 gen: 0,
                 applied: vec![0; n],
                 listed: vec![0; n],
                 stack: Vec::new(),
             },
-            no_edges: Vec::new(),
-            identity: Vec::new(),
-            expansions: 0,
         }
     }
 
@@ -366,17 +390,17 @@ impl<'g> Simulator<'g> {
 
     /// The expanded run list of `v` as it is.
     pub fn outcome(&mut self, v: u32) -> Outcome<'g> {
-        if let Some(o) = self.before.get(&v) {
-            return o.clone();
-        }
-        self.expansions += 1;
-        let o = expand(self.g, v, &self.no_edges, &self.identity, &mut self.scratch);
-        self.before.insert(v, o.clone());
-        o
+        expand(self.g, v, &PLAIN, &mut self.scratch).0
     }
 
     /// Every role and node whose expanded run list `edit` changes, with before and after.
     pub fn differences(&mut self, edit: &Edit) -> Vec<Difference> {
+        self.differences_within(edit, usize::MAX)
+            .unwrap_or_default()
+    }
+
+    /// [`Self::differences`], or `None` once more than `until` entries have been visited in all.
+    fn differences_within(&mut self, edit: &Edit, until: usize) -> Option<Vec<Difference>> {
         let g = self.g;
         let mut removed = vec![false; g.edges.len()];
         let mut owners = Vec::new();
@@ -385,10 +409,13 @@ impl<'g> Simulator<'g> {
             owners.push(g.edges[e as usize].from);
         }
         let mut redirect: Vec<u32> = Vec::new();
+        let mut redirected = Vec::new();
         if !edit.redirect.is_empty() {
             redirect = (0..g.vertices.len() as u32).collect();
+            redirected = vec![false; g.vertices.len()];
             for &(from, to) in &edit.redirect {
                 redirect[from as usize] = to;
+                redirected[from as usize] = true;
                 owners.extend(
                     g.inc[from as usize]
                         .iter()
@@ -396,34 +423,48 @@ impl<'g> Simulator<'g> {
                 );
             }
         }
+        let before_walk = Walk {
+            watch: &removed,
+            watch_vertex: &redirected,
+            ..PLAIN
+        };
+        let after_walk = Walk {
+            skip: &removed,
+            redirect: &redirect,
+            ..PLAIN
+        };
         // Nodes with one run list share an expansion.
-        let mut by_list: HashMap<Vec<u32>, (Outcome<'g>, Outcome<'g>)> = HashMap::new();
+        let mut by_list: HashMap<List<'g>, Option<(Outcome<'g>, Outcome<'g>)>> = HashMap::new();
         let mut out = Vec::new();
         for v in self.reaching(&owners) {
-            let (before, after) = if g.vertices[v as usize].kind == VertexKind::Node {
-                let key: Vec<u32> = g.out[v as usize].clone();
-                let key: Vec<u32> = key
-                    .iter()
-                    .map(|&e| g.edges[e as usize].to)
-                    .chain(key.iter().map(|&e| u32::from(removed[e as usize])))
-                    .collect();
-                if let Some(pair) = by_list.get(&key) {
-                    pair.clone()
-                } else {
-                    self.expansions += 1;
-                    let pair = (
-                        self.outcome(v),
-                        expand(g, v, &removed, &redirect, &mut self.scratch),
-                    );
-                    by_list.insert(key, pair.clone());
-                    pair
+            if self.scratch.steps > until {
+                return None;
+            }
+            let key: Option<List<'g>> =
+                (g.vertices[v as usize].kind == VertexKind::Node).then(|| {
+                    g.out[v as usize]
+                        .iter()
+                        .map(|&e| {
+                            let edge = &g.edges[e as usize];
+                            (edge.to, edge.version.as_deref(), removed[e as usize])
+                        })
+                        .collect()
+                });
+            let pair = match key.as_ref().and_then(|k| by_list.get(k)) {
+                Some(p) => p.clone(),
+                None => {
+                    let (before, touched) = expand(g, v, &before_walk, &mut self.scratch);
+                    // An edit that brought nothing in here changes nothing here.
+                    let p =
+                        touched.then(|| (before, expand(g, v, &after_walk, &mut self.scratch).0));
+                    if let Some(k) = key {
+                        by_list.insert(k, p.clone());
+                    }
+                    p
                 }
-            } else {
-                self.expansions += 1;
-                (
-                    self.outcome(v),
-                    expand(g, v, &removed, &redirect, &mut self.scratch),
-                )
+            };
+            let Some((before, after)) = pair else {
+                continue;
             };
             if before == after {
                 continue;
@@ -455,21 +496,29 @@ impl<'g> Simulator<'g> {
                 roles_added,
             });
         }
-        out
+        Some(out)
     }
 
-    /// The effect of `edit` and how many roles and nodes were expanded to find it.
-    pub fn effect_counted(&mut self, edit: &Edit) -> (Effect, usize) {
-        let start = self.expansions;
-        let e = self.effect(edit);
-        (e, self.expansions - start)
+    /// The effect of `edit` if it takes at most `limit` run-list entries visited to find it,
+    /// and the work done.
+    pub fn effect_within(&mut self, edit: &Edit, limit: usize) -> (Option<Effect>, usize) {
+        let start = self.scratch.steps;
+        let e = self
+            .differences_within(edit, start.saturating_add(limit))
+            .map(|d| self.group(d));
+        (e, self.scratch.steps - start)
     }
 
     /// The effect of `edit`, grouped by what changes.
     pub fn effect(&mut self, edit: &Edit) -> Effect {
+        let d = self.differences(edit);
+        self.group(d)
+    }
+
+    fn group(&self, diffs: Vec<Difference>) -> Effect {
         let g = self.g;
         let mut groups: Vec<Change> = Vec::new();
-        for d in self.differences(edit) {
+        for d in diffs {
             let removed: Vec<String> = d
                 .before
                 .iter()

@@ -200,3 +200,49 @@ proptest! {
         }
     }
 }
+
+/// The recipes Chef runs for every role, by the repository-level expander (independent of the
+/// graph-level one the effects use).
+fn runs(r: &Repository) -> std::collections::BTreeMap<String, Vec<String>> {
+    r.roles
+        .iter()
+        .map(|role| {
+            let x = herd_roles::expand::expand_role(r, &role.key, None).unwrap();
+            (
+                format!("role[{}]", role.key),
+                x.recipes.into_iter().map(|e| e.item).collect(),
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn property_test_every_effect_names_exactly_the_roles_whose_recipes_change(edges in role_graph(10)) {
+        let g = Graph::build(&repo(&edges), &Options::default());
+        let a = analyse(&g);
+        let before = runs(&repo(&edges));
+        for s in a.untangle.iter().filter(|s| !s.edges.is_empty()) {
+            let Some(effect) = &s.effect else { continue };
+            // Rebuild the repository without the suggestion's entries and expand every role.
+            let mut kept = edges.clone();
+            for &e in &s.edges {
+                let e = &g.edges[e as usize];
+                let from: usize = g.vertices[e.from as usize].name[1..].parse().unwrap();
+                if let Some(to) = g.vertices[e.to as usize].name.strip_prefix('r').and_then(|t| t.parse::<usize>().ok()) {
+                    kept[from].retain(|x| *x != to);
+                }
+            }
+            let after = runs(&repo(&kept));
+            let changed: Vec<&String> = before.keys().filter(|k| before[*k] != after[*k]).collect();
+            let mut said: Vec<&String> = effect
+                .changes
+                .iter()
+                .filter(|c| !c.removed.is_empty() || !c.added.is_empty() || c.reordered)
+                .flat_map(|c| c.targets.iter())
+                .collect();
+            said.sort();
+            prop_assert_eq!(changed, said, "{}: {}", s.change, effect.describe());
+        }
+    }
+}

@@ -306,7 +306,7 @@ pub fn report(g: &Graph, a: &Analysis, limits: Limits) -> String {
 }
 
 const NOT_COMPUTED: &str =
-    "not computed (the graph is too large to expand every run list for every change; use --focus)";
+    "not computed (it touches too many roles and nodes to expand them all within the analysis's limit)";
 
 /// A suggestion's effect in words (`None` for changes that are not run-list edits).
 fn effect_text(sug: &Suggestion) -> Option<String> {
