@@ -35,6 +35,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Write the processes out for systemd, supervisord, launchd, runit, compose or Kubernetes.
     Export(cmd::export::Args),
+    /// The example shop under a rising web load, with the daemon, its store and dashboard.
+    Demo(cmd::demo::Args),
     /// Draw, check and explain a Chef repository's roles (successor of knife-role-spaghetti).
     Roles(cmd::roles::Args),
 }
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&args),
         Command::Export(args) => cmd::export::run(&args),
         Command::Roles(args) => cmd::roles::run(&args),
+        Command::Demo(args) => cmd::demo::run(&args),
     };
     match outcome {
         Ok(code) => code,

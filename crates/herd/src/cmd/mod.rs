@@ -3,6 +3,7 @@
 pub mod blast;
 pub mod check;
 pub mod decode;
+pub mod demo;
 pub mod export;
 pub mod query;
 pub mod roles;
