@@ -9,6 +9,8 @@ Reports, with the machine and every command line:
     statsd (npm `statsd`) and collectd's statsd plugin, with CPU-seconds per million
     messages and peak RSS, as ratios to herd.
 
+  * what the embedded store costs: the same 100k-context load with and without it (`--only
+    store`; elsewhere the daemon runs with `--no-store`);
   * CPU-seconds per million messages at low rates (10k-100k msgs/s, UDP and UDS), where a
     reader wakes for few datagrams and batching matters most (`--only low`; `--herd PATH`
     runs another build of herd, to compare two builds in one run).
@@ -131,6 +133,9 @@ class Proc:
 
 
 def herd_statsd(listen, http_port, extra=()):
+    # The store is measured on its own (run_store); elsewhere it stays out of the figures.
+    if not any(a in ("--data-dir", "--no-store") for a in listen):
+        listen = [*listen, "--no-store"]
     argv = [HERD, "statsd", "--http", f"127.0.0.1:{http_port}", "--emit", "none", *listen, *extra]
 
     def ready():
@@ -243,6 +248,29 @@ def run_low(args, tmp):
     return rows
 
 
+def run_store(args, tmp):
+    """What the embedded store costs the daemon: the same load with and without it.
+
+    100k contexts (every flush stores 100k series and more points) at 200k msgs/s over UDS for
+    35 s, so three 10 s flushes are stored; daemon CPU-s and RSS with `--data-dir` and with
+    `--no-store`, alternating, twice each."""
+    rows = []
+    duration = 12 if args.quick else 35
+    for rep in range(2):
+        for store in (False, True):
+            sock = os.path.join(tmp, f"store{rep}{store}.sock")
+            http = free_port(socket.SOCK_STREAM)
+            extra = ["--data-dir", os.path.join(tmp, f"data{rep}")] if store else ["--no-store"]
+            d = herd_statsd(["--udp", "off", "--uds", sock, *extra], http)
+            row = measure(d, f"unixgram://{sock}", 200_000, duration, 100_000, 8192, http_port=http)
+            row["store"] = store
+            if store:
+                row["store_points"] = int(scrape(http).get("herd_store_points_total", 0))
+            d.stop()
+            rows.append(row)
+    return rows
+
+
 def run_peers(args, tmp):
     rate, duration, contexts = args.peer_rate, 4 if args.quick else 10, 1_000
     rows = []
@@ -262,7 +290,7 @@ def run_peers(args, tmp):
             proc.stop()
 
     def herd(port):
-        return Proc("herd", [HERD, "statsd", "--udp", f"127.0.0.1:{port}", "--http", "off", "--emit", "none",
+        return Proc("herd", [HERD, "statsd", "--udp", f"127.0.0.1:{port}", "--http", "off", "--emit", "none", "--no-store",
                              "--so-rcvbuf", "4194304"], lambda: udp_socket_stats(port)[0])
 
     def etsy(port):
@@ -314,7 +342,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="shorter runs")
     ap.add_argument("--peer-rate", type=int, default=100_000, help="messages/s for the peer comparison")
     ap.add_argument("--json", help="also write the results here")
-    ap.add_argument("--only", choices=["herd", "peers", "low"], help="run one part")
+    ap.add_argument("--only", choices=["herd", "peers", "low", "store"], help="run one part")
     ap.add_argument("--herd", help="the herd binary to measure (default: target/release/herd)")
     args = ap.parse_args()
     if args.herd:
@@ -330,6 +358,8 @@ def main():
             out["peers"] = run_peers(args, tmp)
         if args.only in (None, "low"):
             out["low"] = run_low(args, tmp)
+        if args.only in (None, "store"):
+            out["store"] = run_store(args, tmp)
     text = json.dumps(out, indent=2)
     print(text)
     if args.json:
