@@ -221,6 +221,13 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
             )),
         );
     }
+    // The /metrics/app page and the forwarders take each flush after the others.
+    if config.http.is_some() {
+        sinks.push(Box::new(crate::forward::exposition::ExpositionSink(
+            telemetry.clone(),
+        )));
+    }
+    sinks.extend(crate::forward::sinks(&config.forward, &telemetry));
 
     // Workers and their queues.
     let shards = Arc::new(Shards::new(config.workers, &config.aggregate));

@@ -82,3 +82,81 @@ pub fn sink_failed(points: usize, e: &io::Error) {
 pub fn sink_close_failed(e: &io::Error) {
     crate::log::warn(&format!("closing a sink failed: {e}"));
 }
+
+/// A forwarder's buffered payload could not be read back (a damaged file): skipped, left
+/// out of the counts (its points are unknown).
+pub fn forward_buffer_damaged(destination: &str, problem: &str) {
+    crate::log::warn(&format!(
+        "forward to {destination}: skipping an unreadable buffered payload: {problem}"
+    ));
+}
+
+/// A forwarder's buffer was full: the oldest payloads made room (counted as `buffer_full`).
+pub fn forward_buffer_full(destination: &str, counters: &crate::forward::Counters, points: u64) {
+    counters.drop(crate::forward::Drop::BufferFull, points);
+    crate::log::warn(&format!(
+        "forward to {destination}: retry buffer full (--forward-buffer-bytes): dropped the \
+         oldest {points} points"
+    ));
+}
+
+/// A forwarder could not write its buffer to disk; the payload was not kept.
+pub fn forward_buffer_failed(destination: &str, e: &io::Error) {
+    crate::log::warn(&format!(
+        "forward to {destination}: cannot write the retry buffer: {e}"
+    ));
+}
+
+/// A payload waited longer than its destination accepts: dropped (counted as `too_old`).
+pub fn forward_too_old(destination: &str, counters: &crate::forward::Counters, points: u64) {
+    counters.drop(crate::forward::Drop::TooOld, points);
+    crate::log::warn(&format!(
+        "forward to {destination}: dropped {points} points older than the destination accepts"
+    ));
+}
+
+/// The destination refused the API key (403): said once per run of refusals; the payload is
+/// dropped (counted as `forbidden`).
+pub fn forward_forbidden(
+    destination: &str,
+    counters: &crate::forward::Counters,
+    points: u64,
+    say: bool,
+    body: &str,
+) {
+    counters.drop(crate::forward::Drop::Forbidden, points);
+    if say {
+        crate::log::warn(&format!(
+            "forward to {destination}: the API key is refused (403 {}): payloads are dropped \
+             until it is accepted; check DD_API_KEY and DD_SITE",
+            body.trim()
+        ));
+    }
+}
+
+/// The destination refused a payload for good (400, 413, other 4xx): dropped (counted as
+/// `refused`).
+pub fn forward_refused(
+    destination: &str,
+    counters: &crate::forward::Counters,
+    url: &str,
+    status: u16,
+    points: u64,
+    body: &str,
+) {
+    counters.drop(crate::forward::Drop::Refused, points);
+    crate::log::warn(&format!(
+        "forward to {destination}: {url} refused a payload of {points} points with HTTP \
+         {status} ({}): dropped, not retried",
+        body.trim()
+    ));
+}
+
+/// Sending failed and will be retried (said at the first failure of a run).
+pub fn forward_retrying(destination: &str, why: &str, wait: std::time::Duration) {
+    crate::log::warn(&format!(
+        "forward to {destination}: {why}; retrying in {:.1}s (payloads wait in the retry \
+         buffer)",
+        wait.as_secs_f64()
+    ));
+}

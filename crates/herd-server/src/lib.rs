@@ -26,6 +26,7 @@ pub mod clock;
 pub mod config;
 pub(crate) mod daemon;
 pub(crate) mod flush;
+pub mod forward;
 pub(crate) mod http;
 mod internal_events;
 pub(crate) mod listener;

@@ -117,6 +117,10 @@ pub struct Telemetry {
     pub store_points_lost: AtomicU64,
     /// HTTP requests answered, by status class (2xx, 4xx, 5xx).
     pub http_requests: [AtomicU64; 3],
+    /// Forwarding, indexed by [`crate::forward::Target`].
+    pub forward: [crate::forward::Counters; 2],
+    /// The application's latest values, for `GET /metrics/app`.
+    pub app: crate::forward::exposition::Exposition,
 }
 
 /// Prometheus type of a family.
@@ -356,7 +360,72 @@ pub const FAMILIES: &[Family] = &[
                 .collect()
         },
     },
+    Family {
+        name: "herd_forward_payloads_total",
+        kind: Type::Counter,
+        help: "Payloads a forwarding destination accepted, by target.",
+        rows: |t| per_target(t, |c| &c.payloads_sent),
+    },
+    Family {
+        name: "herd_forward_points_total",
+        kind: Type::Counter,
+        help: "Points (events, service checks) in accepted payloads, by target.",
+        rows: |t| per_target(t, |c| &c.points_sent),
+    },
+    Family {
+        name: "herd_forward_bytes_total",
+        kind: Type::Counter,
+        help: "Bytes of accepted payloads as sent (compressed), by target.",
+        rows: |t| per_target(t, |c| &c.bytes_sent),
+    },
+    Family {
+        name: "herd_forward_retries_total",
+        kind: Type::Counter,
+        help: "Attempts that failed (network, timeout, 5xx, 429) and are tried again, by target.",
+        rows: |t| per_target(t, |c| &c.retries),
+    },
+    Family {
+        name: "herd_forward_points_dropped_total",
+        kind: Type::Counter,
+        help: "Points not forwarded, by target and reason.",
+        rows: |t| {
+            crate::forward::Target::ALL
+                .iter()
+                .flat_map(|&target| {
+                    crate::forward::Drop::ALL.iter().map(move |&why| Row {
+                        labels: format!(
+                            "{{target=\"{}\",reason=\"{}\"}}",
+                            target.as_str(),
+                            why.as_str()
+                        ),
+                        value: t.forward[target as usize].dropped[why as usize].load(Relaxed),
+                        own: None,
+                    })
+                })
+                .collect()
+        },
+    },
+    Family {
+        name: "herd_forward_buffer_bytes",
+        kind: Type::Gauge,
+        help: "Bytes waiting in the forwarding retry buffers (memory and disk), by target.",
+        rows: |t| per_target(t, |c| &c.buffer_bytes),
+    },
 ];
+
+/// One counter of a forwarding target.
+type ForwardField = fn(&crate::forward::Counters) -> &AtomicU64;
+
+fn per_target(t: &Telemetry, field: ForwardField) -> Vec<Row> {
+    crate::forward::Target::ALL
+        .iter()
+        .map(|&target| Row {
+            labels: format!("{{target=\"{}\"}}", target.as_str()),
+            value: field(&t.forward[target as usize]).load(Relaxed),
+            own: None,
+        })
+        .collect()
+}
 
 impl Telemetry {
     /// The counters of one listener.

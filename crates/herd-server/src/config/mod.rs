@@ -110,6 +110,8 @@ pub struct ServerConfig {
     pub store: Option<StoreConfig>,
     /// The token HTTP clients must present, when one is set.
     pub http_token: Option<String>,
+    /// Forwarding to Datadog and remote-write receivers.
+    pub forward: crate::forward::ForwardConfig,
 }
 
 /// Where and how the daemon keeps its store.
@@ -119,6 +121,40 @@ pub struct StoreConfig {
     pub dir: PathBuf,
     /// Fsync policy, retention and block window.
     pub options: herd_tsdb::Options,
+}
+
+/// The forwarding settings: Datadog when an API key is set, each remote-write URL checked.
+fn forward(s: &Settings) -> Result<crate::forward::ForwardConfig, ConfigError> {
+    use crate::forward::datadog::{Config, SeriesApi};
+    for url in &s.remote_write.value {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(s
+                .remote_write
+                .invalid("http:// or https:// URLs, comma-separated"));
+        }
+    }
+    let series_api = match s.dd_series_api.value.as_str() {
+        "v1" => SeriesApi::V1,
+        "v2" => SeriesApi::V2,
+        _ => return Err(s.dd_series_api.invalid("v1 or v2")),
+    };
+    let dd_url = if s.dd_url.value.is_empty() {
+        &s.dd_url_legacy.value
+    } else {
+        &s.dd_url.value
+    };
+    let datadog = (!s.dd_api_key.value.is_empty()).then(|| Config {
+        api_key: s.dd_api_key.value.clone(),
+        url: Config::url_of(&s.dd_site.value, dd_url),
+        series_api,
+        host_tags: s.host_tags.value.clone(),
+    });
+    Ok(crate::forward::ForwardConfig {
+        remote_write: s.remote_write.value.clone(),
+        datadog,
+        buffer_bytes: s.forward_buffer_bytes.value as u64,
+        dir: (!s.no_store.value).then(|| s.data_dir.value.join("forward")),
+    })
 }
 
 impl ServerConfig {
@@ -212,6 +248,7 @@ impl ServerConfig {
             host_tags: s.host_tags.value.clone(),
             emit: s.emit.value,
             shutdown_timeout: s.shutdown_timeout.value,
+            forward: forward(s)?,
             store,
             http_token,
         })

@@ -251,4 +251,25 @@ settings! {
     http_auth_token: String = kind::SECRET, String::new();
         env "HERD_HTTP_TOKEN", value "TOKEN";
         "Token HTTP clients present (Authorization: Bearer, or DD-API-KEY); required when --http is not on loopback";
+    remote_write: Vec<String> = kind::LIST, Vec::new();
+        env "HERD_REMOTE_WRITE", value "URLS";
+        "Prometheus remote-write receivers every flush is forwarded to: URL,... (Prometheus /api/v1/write, VictoriaMetrics, ...)";
+    dd_api_key: String = kind::SECRET, String::new();
+        env "HERD_DD_API_KEY", dd "DD_API_KEY" via super::resolve::same, value "KEY";
+        "Datadog API key: when set, every flush is forwarded to Datadog's intake";
+    dd_site: String = kind::TEXT, "datadoghq.com".to_owned();
+        env "HERD_DD_SITE", dd "DD_SITE" via super::resolve::same, value "SITE";
+        "Datadog site: series go to https://api.<site>";
+    dd_url: String = kind::TEXT, String::new();
+        env "HERD_DD_URL", dd "DD_DD_URL" via super::resolve::same, value "URL";
+        "Datadog intake URL, instead of the site's";
+    dd_url_legacy: String = kind::TEXT, String::new();
+        env "DD_URL", value "URL";
+        "The Agent's older name for the intake URL, used when --dd-url and DD_DD_URL are not set";
+    dd_series_api: String = kind::TEXT, "v2".to_owned();
+        env "HERD_DD_SERIES_API", value "v1|v2";
+        "Datadog series API: v2 (/api/v2/series) or v1 (/api/v1/series JSON)";
+    forward_buffer_bytes: usize = kind::NUMBER, crate::forward::DEFAULT_BUFFER_BYTES as usize;
+        env "HERD_FORWARD_BUFFER_BYTES", value "BYTES";
+        "Bound of each forwarding destination's retry buffer (memory, then <data dir>/forward); past it the oldest payloads are dropped, counted";
 }

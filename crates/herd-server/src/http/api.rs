@@ -21,6 +21,7 @@ use crate::store::StoreSource;
 pub fn routes(state: State) -> Router {
     Router::new()
         .route("/metrics", get(telemetry))
+        .route("/metrics/app", get(crate::forward::exposition::handler))
         .route("/health", get(health))
         .route("/healthz", get(health))
         .route("/api/v1/query", get(query))

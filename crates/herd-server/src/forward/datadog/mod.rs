@@ -1,0 +1,79 @@
+//! Datadog's intake, as the Agent sends to it: series to `/api/v2/series` (JSON, deflate) or,
+//! with `--dd-series-api v1`, v1 series JSON to `/api/v1/series`; distributions as
+//! `SketchPayload` protobuf to `/api/beta/sketches`; events to `/api/v1/events` and service
+//! checks to `/api/v1/check_run`. Enabled by `DD_API_KEY`; the site from `DD_SITE`, or a
+//! whole URL from `DD_DD_URL` / `DD_URL`.
+
+pub mod events;
+pub mod payload;
+pub mod series;
+pub mod sketch;
+
+use herd_aggregate::Flush;
+
+use super::buffer::Payload;
+use super::{Counters, Encode};
+
+/// Points older than this are dropped, not sent (the intake refuses points more than an
+/// hour old).
+pub const MAX_AGE_S: u64 = 60 * 60;
+
+/// Which series API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesApi {
+    /// `/api/v1/series` JSON.
+    V1,
+    /// `/api/v2/series` JSON.
+    V2,
+}
+
+/// Datadog forwarding settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DD_API_KEY`.
+    pub api_key: String,
+    /// Base URL: `https://api.<site>`, or `DD_DD_URL` / `DD_URL`.
+    pub url: String,
+    /// Series API.
+    pub series_api: SeriesApi,
+    /// Host tags added to every series (`DD_TAGS`).
+    pub host_tags: Vec<String>,
+}
+
+impl Config {
+    /// The base URL from the Agent's variables: a URL wins over the site.
+    pub fn url_of(site: &str, dd_url: &str) -> String {
+        if dd_url.is_empty() {
+            format!("https://api.{}", site.trim().trim_end_matches('/'))
+        } else {
+            dd_url.trim().trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// The headers every request carries.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        vec![("DD-API-KEY".to_owned(), self.api_key.clone())]
+    }
+}
+
+/// Encodes flushes for the intake.
+pub struct Encoder {
+    config: Config,
+}
+
+impl Encoder {
+    /// An encoder for `config`.
+    pub fn new(config: Config) -> Self {
+        Self { config }
+    }
+}
+
+impl Encode for Encoder {
+    fn encode(&mut self, flush: &Flush, counters: &Counters) -> Vec<Payload> {
+        let now_s = crate::clock::now_ms() / 1000;
+        let mut out = series::encode(flush, &self.config, now_s, counters);
+        out.extend(sketch::encode(flush, &self.config, now_s, counters));
+        out.extend(events::encode(flush, &self.config));
+        out
+    }
+}
