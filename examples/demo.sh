@@ -19,7 +19,7 @@ sed 's/^/   /' "$work/errors"
 
 echo "== 2. statsd: listen on UDP and a Unix socket, flush every second"
 "$herd" statsd --udp 127.0.0.1:0 --uds "$work/dsd.sock" --http 127.0.0.1:0 \
-  --flush-interval 1s --emit stdout --tags demo:yes >"$work/points" 2>"$work/log" &
+  --flush-interval 1s --emit stdout --tags demo:yes --data-dir "$work/data" >"$work/points" 2>"$work/log" &
 pid=$!
 for _ in $(seq 50); do grep -q listening "$work/log" && break; sleep 0.1; done
 head -n 1 "$work/log"
