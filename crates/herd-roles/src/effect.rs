@@ -23,7 +23,6 @@
 //! recipes from everything that includes `base`.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -228,79 +227,10 @@ impl Effect {
             .sum()
     }
 
-    /// The effect in words: `changes no expanded run list`, or what goes where — first what
-    /// changes for roles and nodes that run, then for roles taken on their own.
+    /// The effect in words: `changes no expanded run list`, or what goes where
+    /// ([`crate::render::advice::effect`]).
     pub fn describe(&self) -> String {
-        let part = |runs: bool| -> Vec<String> {
-            self.changes
-                .iter()
-                .filter(|c| c.runs == runs)
-                .map(|c| format!("{} {}", who(c), what(c)))
-                .collect()
-        };
-        let (running, alone) = (part(true), part(false));
-        let lone = self
-            .changes
-            .iter()
-            .filter(|c| !c.runs)
-            .map(|c| c.targets.len() + c.more)
-            .sum::<usize>();
-        let alone = if alone.is_empty() {
-            String::new()
-        } else {
-            let (one, all) = if lone == 1 {
-                ("on its own", "it on its own")
-            } else {
-                ("on their own", "them on their own")
-            };
-            format!("{one}, {}; nothing runs {all}", alone.join("; "))
-        };
-        match (running.is_empty(), alone.is_empty()) {
-            (true, true) => "changes no expanded run list".to_string(),
-            (true, false) => format!("changes no expanded run list that runs ({alone})"),
-            (false, true) => running.join("; "),
-            (false, false) => format!("{} ({alone})", running.join("; ")),
-        }
-    }
-}
-
-/// Roles and nodes named in words before "and N more".
-const NAMED_IN_WORDS: usize = 6;
-
-fn who(c: &Change) -> String {
-    let shown = c.targets.len().min(NAMED_IN_WORDS);
-    let mut s = c.targets[..shown].join(", ");
-    let more = c.targets.len() - shown + c.more;
-    if more > 0 {
-        let _ = write!(s, " and {more} more");
-    }
-    s
-}
-
-fn what(c: &Change) -> String {
-    let mut parts = Vec::new();
-    if !c.removed.is_empty() {
-        parts.push(format!("lose {}", c.removed.join(", ")));
-    }
-    if !c.added.is_empty() {
-        parts.push(format!("gain {}", c.added.join(", ")));
-    }
-    if c.reordered {
-        parts.push("run the same recipes in another order".to_string());
-    }
-    if !c.roles_removed.is_empty() {
-        parts.push(format!(
-            "no longer apply {} (nor its attributes)",
-            c.roles_removed.join(", ")
-        ));
-    }
-    if !c.roles_added.is_empty() {
-        parts.push(format!("apply {}", c.roles_added.join(", ")));
-    }
-    match parts.len() {
-        0 => String::new(),
-        1 => format!("would {}", parts[0]),
-        n => format!("would {} and {}", parts[..n - 1].join(", "), parts[n - 1]),
+        crate::render::advice::effect(self)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Output: DOT (knife-role-spaghetti's look), JSON for other tools, Mermaid, the text report,
 //! and Graphviz run as an external program for PNG and SVG.
 
+pub mod advice;
 pub mod dot;
 pub mod graphviz;
 pub mod json;
