@@ -211,6 +211,9 @@ pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running
             crate::log::warn(&format!("store: skipped damage: {damage}"));
         }
     }
+    if let (Some(store), Some(file)) = (&store, &config.dashboard) {
+        crate::http::dashboard::preload(store, file);
+    }
     let mut sinks = sinks;
     if let Some(store) = &store {
         sinks.insert(

@@ -110,6 +110,8 @@ pub struct ServerConfig {
     pub store: Option<StoreConfig>,
     /// The token HTTP clients must present, when one is set.
     pub http_token: Option<String>,
+    /// A dashboard file to save into the store at start (checked here).
+    pub dashboard: Option<PathBuf>,
     /// Forwarding to Datadog and remote-write receivers.
     pub forward: crate::forward::ForwardConfig,
 }
@@ -211,6 +213,9 @@ impl ServerConfig {
                 ..herd_tsdb::Options::default()
             },
         });
+        if let Some(file) = &s.dashboard.value {
+            crate::http::dashboard::boards::read_file(file).map_err(|e| s.dashboard.invalid(&e))?;
+        }
         let mut extra_tags = s.tags.value.clone();
         if let Some(tag) = &s.dyno_tag {
             extra_tags.push(tag.value.clone());
@@ -251,6 +256,7 @@ impl ServerConfig {
             forward: forward(s)?,
             store,
             http_token,
+            dashboard: s.dashboard.value.clone(),
         })
     }
 

@@ -272,4 +272,7 @@ settings! {
     forward_buffer_bytes: usize = kind::NUMBER, crate::forward::DEFAULT_BUFFER_BYTES as usize;
         env "HERD_FORWARD_BUFFER_BYTES", value "BYTES";
         "Bound of each forwarding destination's retry buffer (memory, then <data dir>/forward); past it the oldest payloads are dropped, counted";
+    dashboard: Option<PathBuf> = kind::PATH, None;
+        env "HERD_DASHBOARD", value "FILE";
+        "A dashboard (JSON: title, widgets with queries and layout) saved into <data dir>/dashboards at start, replacing the one with its id";
 }

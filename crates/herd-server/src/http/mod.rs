@@ -17,6 +17,7 @@
 
 mod api;
 mod auth;
+pub mod dashboard;
 mod gzip;
 mod server;
 
@@ -42,6 +43,7 @@ pub struct State {
 /// Every route, with the token check and gzip.
 pub fn router(state: State, token: Option<Token>) -> Router {
     api::routes(state.clone())
+        .merge(dashboard::routes(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(token),
             auth::check,
