@@ -633,21 +633,8 @@ impl Store {
             return Vec::new();
         };
         let res = Resolution::for_step(step_ms);
-        let mut out: BTreeMap<i64, Bucket> = BTreeMap::new();
-        let mut add = |b: &Bucket| {
-            if b.start_ms >= lo && b.start_ms < hi {
-                let start = align(b.start_ms, step_ms);
-                out.entry(start)
-                    .or_insert(Bucket {
-                        start_ms: start,
-                        min: 0.0,
-                        max: 0.0,
-                        sum: 0.0,
-                        count: 0,
-                    })
-                    .merge(b);
-            }
-        };
+        let mut out = Buckets::new(lo, hi, step_ms);
+        let mut add = |b: &Bucket| out.add(b);
         for b in blocks_in(&inner.blocks, lo, hi) {
             let Some(e) = b.entry(id) else { continue };
             if e.last_ms < align(lo, res.ms()) || e.first_ms >= hi {
@@ -675,7 +662,7 @@ impl Store {
                     .for_each(|&(t, v)| add(&Bucket::one(t, v)));
             }
         }
-        out.into_values().collect()
+        out.into_vec()
     }
 
     /// For a distribution series, one merged sketch per aligned step bucket that overlaps
@@ -838,6 +825,80 @@ pub fn check_dir(dir: &Path) -> CheckReport {
         }
     }
     report
+}
+
+/// Step buckets being filled: an array when the span has few enough of them (a dashboard's
+/// query has at most a few thousand), a map otherwise.
+enum Buckets {
+    Dense {
+        lo: i64,
+        step: i64,
+        slots: Vec<Bucket>,
+    },
+    Sparse {
+        lo: i64,
+        hi: i64,
+        step: i64,
+        map: BTreeMap<i64, Bucket>,
+    },
+}
+
+impl Buckets {
+    const DENSE_MAX: i64 = 1 << 16;
+
+    fn empty(start_ms: i64) -> Bucket {
+        Bucket {
+            start_ms,
+            min: 0.0,
+            max: 0.0,
+            sum: 0.0,
+            count: 0,
+        }
+    }
+
+    fn new(lo: i64, hi: i64, step: i64) -> Self {
+        let n = (hi - lo) / step;
+        if n <= Self::DENSE_MAX {
+            let slots = (0..n).map(|i| Self::empty(lo + i * step)).collect();
+            Self::Dense { lo, step, slots }
+        } else {
+            Self::Sparse {
+                lo,
+                hi,
+                step,
+                map: BTreeMap::new(),
+            }
+        }
+    }
+
+    /// Adds a row (a point or a rollup row) to the bucket holding its start, if in the span.
+    fn add(&mut self, b: &Bucket) {
+        match self {
+            Self::Dense { lo, step, slots } => {
+                if b.start_ms >= *lo {
+                    if let Some(slot) = slots.get_mut(((b.start_ms - *lo) / *step) as usize) {
+                        slot.merge(b);
+                    }
+                }
+            }
+            Self::Sparse { lo, hi, step, map } => {
+                if b.start_ms >= *lo && b.start_ms < *hi {
+                    let start = align(b.start_ms, *step);
+                    map.entry(start)
+                        .or_insert_with(|| Self::empty(start))
+                        .merge(b);
+                }
+            }
+        }
+    }
+
+    /// The non-empty buckets, in time order.
+    fn into_vec(self) -> Vec<Bucket> {
+        match self {
+            Self::Dense { slots, .. } => slots.into_iter().filter(|b| b.count > 0).collect(),
+            Self::Sparse { map, .. } => map.into_values().collect(),
+        }
+    }
 }
 
 /// The aligned span `[lo, hi)` of whole step buckets overlapping `[from, to)`.
