@@ -1,0 +1,219 @@
+//! Real peers for the forwarding tests: Debian's `prometheus` and `victoria-metrics` on
+//! loopback, started in temporary directories and killed when dropped, and the queries that
+//! read values back from them and from herd.
+
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::support::daemon::skip_without;
+use crate::support::http::{encode, get};
+
+/// Seconds since the epoch.
+pub fn now_s() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A port free right now on loopback.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sends DogStatsD datagrams.
+pub fn send(udp: SocketAddr, datagrams: &[&str]) {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for d in datagrams {
+        s.send_to(d.as_bytes(), udp).unwrap();
+    }
+}
+
+/// Whether a program is on the PATH.
+pub fn installed(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A peer process, killed when dropped.
+pub struct Peer {
+    child: Child,
+    /// Its address.
+    pub addr: SocketAddr,
+    /// Its data directory.
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_ready(addr: SocketAddr, path: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(addr).is_ok() && get(addr, path, &[]).status == 200 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} on {addr} not ready in 20 s");
+}
+
+/// Debian's Prometheus with the remote-write receiver on `port`, scraping `/metrics/app`
+/// of `scrape` every second (job `herd`); `None` (skipped) when not installed.
+pub fn prometheus(port: u16, scrape: Option<SocketAddr>) -> Option<Peer> {
+    if skip_without(installed("prometheus"), "prometheus (Debian package)") {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n".to_owned();
+    if let Some(target) = scrape {
+        let _ = write!(
+            config,
+            "scrape_configs:\n  - job_name: herd\n    metrics_path: /metrics/app\n    \
+             static_configs:\n      - targets: ['{target}']\n"
+        );
+    }
+    let file = dir.path().join("prometheus.yml");
+    std::fs::write(&file, config).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", file.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address={addr}"))
+        .arg("--web.enable-remote-write-receiver")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let peer = Peer { child, addr, dir };
+    wait_ready(addr, "/-/ready", "prometheus");
+    Some(peer)
+}
+
+/// Debian's `victoria-metrics` on `port`; `None` (skipped) when not installed.
+pub fn victoria(port: u16) -> Option<Peer> {
+    if skip_without(
+        installed("victoria-metrics"),
+        "victoria-metrics (Debian package)",
+    ) {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = Command::new("victoria-metrics")
+        .arg(format!("-httpListenAddr={addr}"))
+        .arg(format!("-storageDataPath={}", dir.path().display()))
+        .arg("-retentionPeriod=1d")
+        .arg("-search.latencyOffset=0s")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let peer = Peer { child, addr, dir };
+    wait_ready(addr, "/health", "victoria-metrics");
+    Some(peer)
+}
+
+/// A `PromQL` instant query: `(labels, value)` of each result.
+pub fn promql(addr: SocketAddr, q: &str) -> Vec<(serde_json::Value, f64)> {
+    let r = get(addr, &format!("/api/v1/query?query={}", encode(q)), &[]);
+    assert_eq!(r.status, 200, "{q}: {}", r.text());
+    let v = r.json();
+    v["data"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let value = s["value"][1].as_str().unwrap().parse::<f64>().unwrap();
+            (s["metric"].clone(), value)
+        })
+        .collect()
+}
+
+/// The one value of a `PromQL` query, once it has one (bounded wait).
+#[track_caller]
+pub fn promql_one(addr: SocketAddr, q: &str) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = promql(addr, q);
+        if r.len() == 1 {
+            return r[0].1;
+        }
+        assert!(Instant::now() < deadline, "{q}: {r:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// herd's `/api/v1/query` over the last ten minutes: the series' pointlists.
+pub fn herd_query(http: SocketAddr, q: &str) -> Vec<(serde_json::Value, Vec<(i64, f64)>)> {
+    let (from, to) = (now_s() - 600, now_s() + 60);
+    let r = get(
+        http,
+        &format!("/api/v1/query?from={from}&to={to}&query={}", encode(q)),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{q}: {}", r.text());
+    r.json()["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let points = s["pointlist"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| Some((p[0].as_f64()? as i64, p[1].as_f64()?)))
+                .collect();
+            (s["scope"].clone(), points)
+        })
+        .collect()
+}
+
+/// Polls `f` until it is true (bounded), for values that arrive with the next flush or send.
+#[track_caller]
+pub fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !f() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `promtool check metrics` of a page: `Ok` or its complaint.
+pub fn promtool_check(page: &str, dir: &Path) -> Result<(), String> {
+    let file = dir.join("page.prom");
+    std::fs::write(&file, page).unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("promtool check metrics < '{}'", file.display()))
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
