@@ -360,6 +360,7 @@
     async function loadTags() {
       scopeSel.replaceChildren(h("option", { value: "" }, "add a filter…"));
       bySel.replaceChildren(h("option", { value: "" }, "group by…"));
+      await known;
       if (!state.kinds[state.metric]) return;
       const body = await api(`/api/v2/metrics/${encodeURIComponent(state.metric)}/all-tags`).catch(() => null);
       const tags = body ? body.data.attributes.tags : [];
@@ -388,10 +389,11 @@
       }
     }
 
-    metricIn.addEventListener("change", () => {
+    metricIn.addEventListener("change", async () => {
       state.metric = metricIn.value.trim();
       state.scope = []; state.by = [];
-      fillAggs(); loadTags(); build();
+      await known;
+      fillAggs(); build(); loadTags();
     });
     aggSel.addEventListener("change", () => { state.agg = aggSel.value; build(); });
     asSel.addEventListener("change", () => { state.as = asSel.value; build(); });
@@ -438,7 +440,7 @@
     bySel.append(h("option", { value: "" }, "group by…"));
 
     const [from] = span();
-    api(`/api/herd/top?from=${from - 86400}`).then((b) => {
+    const known = api(`/api/herd/top?from=${from - 86400}`).then((b) => {
       b.metrics.forEach((r) => { state.kinds[r.metric] = r.kind; });
       names.replaceChildren(...b.metrics.map((r) => h("option", { value: r.metric }, `${r.kind}, ${r.contexts} contexts`)));
     }).catch(() => {});

@@ -1,0 +1,204 @@
+// Drives herd's dashboard in Debian's chromium with playwright-core, against a running daemon.
+// Started by crates/herd/tests/dashboard.rs:
+//
+//   node dashboard.mjs <phase> <http://127.0.0.1:PORT> <output dir>
+//
+// phase `first`: the overview draws its charts and their legends name the API's series; a
+// query typed into the explorer draws its series; the builder writes the query; a bad query
+// shows the API's error with its column; a dashboard is made and saved in the page.
+// phase `restarted`: the saved dashboard is still there and draws.
+// Every phase fails on a page error, a console error, a failed request or an unexpected
+// HTTP error. Screenshots go to the output dir. Prints one JSON line of what it saw.
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+
+// ES modules ignore NODE_PATH: resolve playwright-core from it (target/ci-node in CI).
+const require = createRequire(`${process.env.NODE_PATH || process.cwd()}/`);
+const { chromium } = require("playwright-core");
+
+const [phase, base, out] = process.argv.slice(2);
+mkdirSync(out, { recursive: true });
+const problems = [];
+const seen = {};
+const fail = (m) => { throw new Error(m); };
+const check = (ok, m) => { if (!ok) fail(m); };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+// Errors we cause on purpose (the bad query's 400), by URL substring.
+let expectedErrors = [];
+function watch(page) {
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const url = m.location().url || "";
+    if (expectedErrors.some((x) => url.includes(x))) return;
+    problems.push(`console error: ${m.text()} ${url}`);
+  });
+  page.on("requestfailed", (r) => {
+    // A refresh cut short by navigation is aborted by the browser, not failed by herd.
+    if (r.failure() && r.failure().errorText === "net::ERR_ABORTED") return;
+    problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`);
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400 && !expectedErrors.some((x) => r.url().includes(x))) {
+      problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    }
+  });
+}
+
+async function api(path) {
+  const r = await fetch(base + path);
+  check(r.ok, `${path}: ${r.status}`);
+  return r.json();
+}
+
+// The legend names of a panel, as drawn.
+async function legend(page, title) {
+  const panel = page.locator(`section.panel[aria-label="${title}"]`);
+  await panel.locator("canvas").first().waitFor();
+  return panel.locator(".u-legend .u-series:not(:first-child) .u-label").allTextContents();
+}
+
+// The names the page should show for the answers of these queries (chart.js's rule).
+async function expectedLabels(queries, from, to) {
+  const names = [];
+  for (const q of queries) {
+    const a = await api(`/api/v1/query?from=${from}&to=${to}&query=${encodeURIComponent(q)}`);
+    for (const s of a.series) {
+      const tags = (s.tag_set || []).join(",");
+      names.push(!tags ? s.display_name : queries.length > 1 ? `${s.display_name} ${tags}` : tags);
+    }
+  }
+  return names;
+}
+
+async function first(context) {
+  const page = await context.newPage();
+  watch(page);
+  await page.goto(`${base}/?range=15m`);
+  const own = {
+    "Messages/s": ["sum:herd.dogstatsd.messages{*}.as_rate()", "sum:herd.dogstatsd.errors{*}.as_rate()"],
+    "Contexts": ["max:herd.contexts{*}"],
+    "Flush time (µs)": ["max:herd.flush.duration_us{*}"],
+  };
+  const now = Math.ceil(Date.now() / 1000);
+  for (const [title, queries] of Object.entries(own)) {
+    const got = await legend(page, title);
+    const want = await expectedLabels(queries, now - 900, now);
+    check(want.length > 0, `${title}: the API has no series`);
+    check(JSON.stringify(got) === JSON.stringify(want), `${title}: legend ${JSON.stringify(got)}, API ${JSON.stringify(want)}`);
+  }
+  await page.locator('section[aria-label="Busiest metrics (volume/s)"] canvas').first().waitFor();
+  await page.locator("table tbody tr").first().waitFor();
+  await page.locator("#now tbody tr").first().waitFor({ timeout: 10000 });
+  seen.overview_canvases = await page.locator("canvas").count();
+  seen.top_rows = await page.locator(".panel[aria-label='Top metrics'] tbody tr").count();
+  // Sorting by contexts puts the metric with the most contexts first.
+  await page.getByRole("button", { name: "Contexts" }).click();
+  const firstRow = await page.locator(".panel[aria-label='Top metrics'] tbody tr").first().locator("td").nth(2).textContent();
+  const top = await api(`/api/herd/top?from=${now - 900}`);
+  const most = Math.max(...top.metrics.map((m) => m.contexts));
+  check(Number(firstRow) === most, `sorted by contexts, the first row has ${firstRow}, the API's most is ${most}`);
+  await page.screenshot({ path: `${out}/overview.png`, fullPage: true });
+
+  // The explorer: the builder writes the query and the chart draws one series per route.
+  await page.getByRole("link", { name: "Explore" }).click();
+  await page.locator("#metric").fill("shop.requests");
+  await page.locator("#metric").press("Enter");
+  await page.locator("#metric").dispatchEvent("change");
+  await page.locator("#by-add option[value=route]").waitFor({ state: "attached" });
+  await page.locator("#agg").selectOption("sum");
+  await page.locator("#by-add").selectOption("route");
+  await page.locator("#as").selectOption("as_count");
+  const built = await page.locator("#query").inputValue();
+  check(built === "sum:shop.requests{*} by {route}.as_count()", `the builder wrote ${built}`);
+  await page.locator(".panel[data-series='3']").waitFor();
+  const routes = await legend(page, built);
+  check(JSON.stringify(routes) === JSON.stringify(["route:/a", "route:/b", "route:/c"]), `legend ${routes}`);
+  // A query typed into the box: one series per host and route pair scoped to two routes.
+  await page.locator("#query").fill("max:shop.requests{route IN (/a, /b)} by {route}");
+  await page.locator("#query").press("Enter");
+  await page.locator(".panel[data-series='2']").waitFor();
+  seen.typed_series = 2;
+  await page.screenshot({ path: `${out}/explore.png`, fullPage: true });
+
+  // A bad query: the API's error, with its column, under the box.
+  expectedErrors = ["/api/v1/query?"];
+  await page.locator("#query").fill("sum:shop.requests{route:/a");
+  await page.locator("#query").press("Enter");
+  await page.locator("#query-error:has-text('column')").waitFor();
+  const shown = await page.locator("#query-error").textContent();
+  const r = await fetch(`${base}/api/v1/query?from=${now - 900}&to=${now}&query=${encodeURIComponent("sum:shop.requests{route:/a")}`);
+  const apiError = (await r.json()).errors[0];
+  check(r.status === 400 && shown === apiError, `error shown ${JSON.stringify(shown)}, API ${JSON.stringify(apiError)}`);
+  seen.error = shown.split("\n")[0];
+  await page.screenshot({ path: `${out}/explore-error.png` });
+  expectedErrors = [];
+
+  // A dashboard made in the page, a widget added and saved through the API.
+  await page.getByRole("link", { name: "Dashboards" }).click();
+  await page.locator("input[name=id]").fill("shop");
+  await page.locator("input[name=title]").fill("Shop under load");
+  await page.getByRole("button", { name: "New dashboard" }).click();
+  await page.getByRole("button", { name: "Edit" }).click();
+  await page.getByRole("button", { name: "Add widget" }).click();
+  const editor = page.locator(".widget-edit").last();
+  await editor.locator("input").fill("Requests by route");
+  await editor.locator("input").dispatchEvent("change");
+  await editor.locator("textarea").fill("sum:shop.requests{*} by {route}.as_rate()");
+  await editor.locator("textarea").dispatchEvent("change");
+  await editor.locator("select").first().selectOption("12");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator(".status:has-text('saved')").waitFor();
+  const saved = await api("/api/v1/dashboards/shop");
+  check(saved.widgets.length >= 1 && saved.widgets.at(-1).title === "Requests by route", `saved ${JSON.stringify(saved)}`);
+  await page.locator(".panel[aria-label='Requests by route'][data-series='3']").waitFor();
+  await page.close();
+
+  // A phone, dark.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark", deviceScaleFactor: 2 });
+  const p2 = await phone.newPage();
+  watch(p2);
+  await p2.goto(`${base}/?range=15m`);
+  await p2.locator("section[aria-label='Contexts'] canvas").first().waitFor();
+  await p2.locator(".panel[aria-label='Top metrics'] tbody tr").first().waitFor();
+  await p2.screenshot({ path: `${out}/overview-phone-dark.png` });
+  const overflow = await p2.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `the phone view is ${overflow}px wider than the screen`);
+  await phone.close();
+}
+
+async function restarted(context) {
+  const page = await context.newPage();
+  watch(page);
+  await page.goto(`${base}/dashboards/shop?range=15m`);
+  await page.locator(".panel[aria-label='Requests by route'] canvas").first().waitFor();
+  seen.restored_widgets = await page.locator("#widgets .panel").count();
+  await page.screenshot({ path: `${out}/dashboard-restarted.png`, fullPage: true });
+  // The time range is in the URL: a reload keeps it.
+  await page.getByRole("button", { name: "4h" }).click();
+  check(new URL(page.url()).searchParams.get("range") === "4h", `URL ${page.url()}`);
+  await page.reload();
+  await page.locator(".panel[aria-label='Requests by route'] canvas").first().waitFor();
+  check(await page.getByRole("button", { name: "4h" }).getAttribute("aria-pressed") === "true", "4h pressed after reload");
+}
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+  if (phase === "first") await first(context);
+  else if (phase === "restarted") await restarted(context);
+  else fail(`unknown phase ${phase}`);
+  await context.close();
+  check(problems.length === 0, problems.join("\n"));
+  console.log(JSON.stringify(seen));
+} catch (e) {
+  console.error(`${phase}: ${e.message}`);
+  if (problems.length) console.error(problems.join("\n"));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
