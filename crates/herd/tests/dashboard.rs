@@ -105,7 +105,7 @@ fn feed(udp: SocketAddr, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> 
                     .unwrap();
             }
             s.send_to(b"shop.latency:12|d|#route:/a", udp).unwrap();
-            if rounds % 40 == 0 {
+            if rounds % 200 == 0 {
                 s.send_to(b"_e{6,5}:deploy|v1.20", udp).unwrap();
                 s.send_to(b"_sc|shop.db|0|m:fine", udp).unwrap();
             }
