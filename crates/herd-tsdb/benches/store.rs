@@ -52,9 +52,15 @@ fn flush(ctx: &[Arc<Context>], t_ms: i64, f: usize) -> Flush {
 }
 
 /// A store holding `series` series of 10 s points over `hours`, all sealed but the last window.
-fn filled(dir: &std::path::Path, series: usize, hours: i64) -> (Store, Vec<SeriesId>) {
+fn filled(
+    dir: &std::path::Path,
+    series: usize,
+    hours: i64,
+    minute_rollups: bool,
+) -> (Store, Vec<SeriesId>) {
     let opts = Options {
         fsync: FsyncPolicy::Never,
+        minute_rollups,
         ..Options::default()
     };
     let store = Store::open(dir, opts).unwrap();
@@ -92,7 +98,7 @@ fn write(c: &mut Criterion) {
 
 fn query(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let (store, ids) = filled(dir.path(), 1, 7 * 24);
+    let (store, ids) = filled(dir.path(), 1, 7 * 24, true);
     let (from, to) = (T0, T0 + 7 * 86_400_000);
     let mut g = c.benchmark_group("query 1 series, 7 days");
     for (name, step) in [
@@ -107,18 +113,25 @@ fn query(c: &mut Criterion) {
     g.finish();
     drop(store);
 
-    let dir = tempfile::tempdir().unwrap();
-    let (store, ids) = filled(dir.path(), 1_000, 24);
-    let (from, to) = (T0, T0 + 86_400_000);
     let mut g = c.benchmark_group("query 1,000 series, 24 h");
     g.sample_size(20);
-    g.bench_function("5 min step (minute rollups)", |b| {
-        b.iter(|| {
-            ids.iter()
-                .map(|&id| store.read_buckets(id, from, to, 300_000).len())
-                .sum::<usize>()
+    for minute_rollups in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, ids) = filled(dir.path(), 1_000, 24, minute_rollups);
+        let (from, to) = (T0, T0 + 86_400_000);
+        let name = if minute_rollups {
+            "5 min step (minute rollups)"
+        } else {
+            "5 min step (minute rows from the points)"
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                ids.iter()
+                    .map(|&id| store.read_buckets(id, from, to, 300_000).len())
+                    .sum::<usize>()
+            });
         });
-    });
+    }
     g.finish();
 }
 
