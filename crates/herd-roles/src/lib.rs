@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod effect;
 pub mod expand;
 pub mod findings;
+pub mod fix;
 pub mod graph;
 pub mod jsonc;
 pub mod model;

@@ -2,6 +2,7 @@
 //! and Graphviz run as an external program for PNG and SVG.
 
 pub mod advice;
+pub mod diff;
 pub mod dot;
 pub mod graphviz;
 pub mod json;

@@ -30,6 +30,18 @@ enum RolesCommand {
     Check(CheckArgs),
     /// Show a role's or node's expanded run list in Chef's order, or who includes an item.
     Explain(ExplainArgs),
+    /// Write the safe recommendations (cycle cuts and redundant entries that change no
+    /// expanded run list) into the role and node files; --dry-run shows the diff instead.
+    Fix(FixArgs),
+}
+
+#[derive(clap::Args)]
+struct FixArgs {
+    #[command(flatten)]
+    repo: Repo,
+    /// Print a unified diff of the changes and write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Where the repository is and which run lists to use.
@@ -133,6 +145,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         RolesCommand::Graph(a) => graph(a),
         RolesCommand::Check(a) => check(a),
         RolesCommand::Explain(a) => explain(a),
+        RolesCommand::Fix(a) => fix(a),
     }
 }
 
@@ -385,5 +398,70 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Json => serde_json::to_string_pretty(&x)? + "\n",
     };
     write_out(Path::new("-"), out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fix(args: &FixArgs) -> anyhow::Result<ExitCode> {
+    let repo = load(
+        &args.repo.path,
+        &args.repo.role_path,
+        args.repo.env.as_deref(),
+    )?;
+    let g = build(&repo, &args.repo, true);
+    let a = analyse(&g);
+    let plan = herd_roles::fix::plan(&repo, &args.repo.path, &g, &a);
+    let mut out = String::new();
+    for f in &plan.fixes {
+        let name = f.file.display().to_string();
+        if args.dry_run {
+            out.push_str(&render::diff::unified(&name, &f.before, &f.after));
+        } else {
+            let path = args.repo.path.join(&f.file);
+            let now = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            if now != f.before {
+                bail!("{name} changed while herd was reading the repository; nothing more was written");
+            }
+            // Write beside the file and rename, so a file is never left half written.
+            let tmp = path.with_extension("herd-fix.tmp");
+            std::fs::write(&tmp, &f.after).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &path)
+                .with_context(|| format!("replacing {}", path.display()))?;
+            for c in &f.changes {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{name}: {c}\n"));
+            }
+        }
+    }
+    write_out(Path::new("-"), out.as_bytes())?;
+    let mut err = std::io::stderr().lock();
+    for r in &plan.refused {
+        let _ = writeln!(err, "herd roles fix: {}: {}", r.file.display(), r.reason);
+    }
+    let changes: usize = plan.fixes.iter().map(|f| f.changes.len()).sum();
+    let _ = writeln!(
+        err,
+        "herd roles fix: {} {} in {} file{}{}; effect: {}",
+        if args.dry_run { "would make" } else { "made" },
+        if changes == 1 {
+            "1 change".to_string()
+        } else {
+            format!("{changes} changes")
+        },
+        plan.fixes.len(),
+        if plan.fixes.len() == 1 { "" } else { "s" },
+        if plan.refused.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} file(s) left alone, see above)", plan.refused.len())
+        },
+        plan.effect.describe()
+    );
+    if !plan.left.is_empty() {
+        let _ = writeln!(
+            err,
+            "herd roles fix: {} suggestion(s) left for a person (herd roles check lists them)",
+            plan.left.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
