@@ -246,3 +246,33 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn property_test_fix_removes_exactly_one_entry_in_every_dsl_form(
+        items in proptest::collection::vec(item(), 1..8),
+        form in 0u8..8,
+        pick in 0usize..8,
+    ) {
+        // Form 6 (`\` continuations) is left to the read-back check of `fix`, which refuses
+        // an edit that does not read back.
+        prop_assume!(form != 6);
+        let src = format!("name \"x\"\n{}", render(&items, form));
+        let (role, diags) = read_role(Path::new("x.rb"), &src);
+        prop_assume!(diags.is_empty());
+        let list = role.run_list();
+        let k = pick % list.len();
+        let Some(pos) = list[k].pos else { return Ok(()) };
+        // A word written twice in one %w[] list is refused, not guessed.
+        let Ok(after) = herd_roles::fix::edit::remove(&src, &[(pos, &list[k].item)]) else {
+            prop_assert!(matches!(form, 3 | 4));
+            return Ok(());
+        };
+        let (again, d2) = read_role(Path::new("x.rb"), &after);
+        prop_assert!(d2.is_empty(), "{src}\n→\n{after}\n{d2:?}");
+        let mut expected: Vec<String> = list.iter().map(|e| e.item.to_string()).collect();
+        expected.remove(k);
+        let got: Vec<String> = again.run_list().iter().map(|e| e.item.to_string()).collect();
+        prop_assert_eq!(got, expected, "{}\n→\n{}", src, after);
+    }
+}
