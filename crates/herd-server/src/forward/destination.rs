@@ -76,12 +76,6 @@ impl ForwardSink {
                 for p in problems {
                     crate::internal_events::forward_buffer_damaged(name, &p);
                 }
-                if !buffer.is_empty() {
-                    crate::log::info(&format!(
-                        "forward to {name}: {} payloads from an earlier run to send first",
-                        buffer.len()
-                    ));
-                }
                 buffer
             }
             Err(e) => {
@@ -101,6 +95,9 @@ impl ForwardSink {
         });
         let counters = &telemetry.forward[target as usize];
         queue.report(&queue.lock(), counters);
+        // Said once they are through, not now: the first line a daemon prints is where it
+        // listens.
+        let earlier = queue.lock().len();
         let sender = {
             let queue = queue.clone();
             let telemetry = telemetry.clone();
@@ -112,6 +109,7 @@ impl ForwardSink {
                         &name,
                         &queue,
                         &client,
+                        earlier,
                         max_age_s,
                         &telemetry.forward[target as usize],
                     );
@@ -186,6 +184,7 @@ fn send_loop(
     name: &str,
     queue: &Queue,
     client: &Client,
+    mut earlier: usize,
     max_age_s: Option<u64>,
     counters: &Counters,
 ) {
@@ -212,10 +211,19 @@ fn send_loop(
                 continue;
             }
         };
-        let done = || {
+        let mut done = || {
             let mut buffer = queue.lock();
             let _ = buffer.pop();
             queue.report(&buffer, counters);
+            if earlier > 0 {
+                earlier -= 1;
+                if earlier == 0 {
+                    crate::log::info(&format!(
+                        "forward to {name}: the payloads kept from an earlier run are through \
+                         (sent, or dropped and counted)"
+                    ));
+                }
+            }
         };
         let now_s = crate::clock::now_ms() / 1000;
         if max_age_s.is_some_and(|max| now_s.saturating_sub(payload.oldest_s) > max) {

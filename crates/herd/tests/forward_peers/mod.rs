@@ -217,3 +217,59 @@ pub fn promtool_check(page: &str, dir: &Path) -> Result<(), String> {
         ))
     }
 }
+
+/// The stand-in Datadog intake (`tests/intake/intake.py`) on `port` (0: any), recording to
+/// `record`; `None` (skipped) when Python's `cramjam` is missing.
+pub fn intake(record: &Path, port: u16) -> Option<Peer> {
+    let has_cramjam = Command::new("python3")
+        .args(["-c", "import cramjam"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if skip_without(has_cramjam, "python3 with cramjam (pip)") {
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/intake/intake.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg(record)
+        .arg(port.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("intake said {line:?}"))
+        .parse()
+        .unwrap();
+    Some(Peer {
+        child,
+        addr: format!("127.0.0.1:{port}").parse().unwrap(),
+        dir: tempfile::tempdir().unwrap(),
+    })
+}
+
+/// Every request the intake recorded, in order.
+pub fn intake_records(record: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(record)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Every item of every accepted payload.
+pub fn intake_items(record: &Path) -> Vec<serde_json::Value> {
+    intake_records(record)
+        .into_iter()
+        .filter(|r| r["status"] == 202)
+        .flat_map(|r| r["items"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
