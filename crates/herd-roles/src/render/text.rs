@@ -342,8 +342,18 @@ pub fn summary(g: &Graph, a: &Analysis) -> String {
         }
         s.push_str("(herd roles check for the full report)\n");
     }
+    let roles = g.counts().roles;
+    if roles > LARGE {
+        let _ = writeln!(
+            s,
+            "{roles} roles make a large picture: --focus ROLE draws what one role reaches and what reaches it; --no-recipes draws roles only"
+        );
+    }
     s
 }
+
+/// Above this many roles, the summary suggests `--focus`.
+pub const LARGE: usize = 60;
 
 /// The text of `herd roles check --simulate`: the changes, their effect, and the expanded run
 /// list of every role and node that changes, before and after.

@@ -82,6 +82,9 @@ struct GraphArgs {
     /// Draw roles only, no recipes.
     #[arg(long)]
     no_recipes: bool,
+    /// Draw every recipe as its own node (default: one node per cookbook, with a count).
+    #[arg(long, conflicts_with = "no_recipes")]
+    all_recipes: bool,
     /// Draw only what this role (or node) reaches and what reaches it.
     #[arg(long, value_name = "ROLE")]
     focus: Option<String>,
@@ -252,6 +255,7 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
         None => (&full, &analysis),
     };
     let stdout = output == Path::new("-");
+    let picture = render::dot::Drawing::picture(layout, args.all_recipes);
     match format.as_str() {
         "json" => write_out(
             &output,
@@ -263,10 +267,17 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
         )?,
         "dot" => write_out(
             &output,
-            render::dot::write_with_layout(drawn, drawn_analysis, layout).as_bytes(),
+            render::dot::write_with(drawn, drawn_analysis, &picture).as_bytes(),
         )?,
         other => {
-            let dot = render::dot::write(drawn, drawn_analysis);
+            let dot = render::dot::write_with(
+                drawn,
+                drawn_analysis,
+                &render::dot::Drawing {
+                    layout: "dot",
+                    ..picture
+                },
+            );
             if stdout {
                 write_out(&output, &graphviz::render_bytes(&dot, layout, other)?)?;
             } else {
