@@ -6,7 +6,8 @@
 //!
 //! For a picture ([`Drawing::picture`]) the recipes of one cookbook are drawn as one node with
 //! a count (`apache2 (3 recipes)`) unless every recipe is asked for, environments no drawn node
-//! is in are left out, and a large repository's roles are grouped in clusters by folder.
+//! is in are left out, and a large repository's roles are grouped in clusters by folder — or,
+//! when they are all in one folder, the roles nothing includes by the role they list first.
 //!
 //! Vertex ids are `role:NAME`, `recipe:NAME`, `cookbook:NAME` (collapsed recipes),
 //! `node:NAME` and `environment:NAME`, quoted, so a role and a recipe of the same name never
@@ -33,7 +34,7 @@ pub struct Drawing<'a> {
     pub all_recipes: bool,
     /// A legend of the marks.
     pub legend: bool,
-    /// Clusters by folder when the graph is large; leave out unconnected environments.
+    /// Clusters when the graph is large; leave out unconnected environments.
     pub tidy: bool,
 }
 
@@ -172,7 +173,30 @@ pub fn write_with(g: &Graph, a: &Analysis, d: &Drawing<'_>) -> String {
             }
         }
         if folders.len() < 2 {
+            // One folder: group the roles no role includes by the role they list first
+            // (machine roles by their site role, as in openstreetmap's layering).
             folders.clear();
+            for (i, v) in g.vertices.iter().enumerate() {
+                let listed = g.inc[i].iter().any(|&e| {
+                    g.vertices[g.edges[e as usize].from as usize].kind == VertexKind::Role
+                });
+                if v.kind != VertexKind::Role || !v.defined || listed {
+                    continue;
+                }
+                if let Some(first) = g
+                    .run_list(i as u32)
+                    .find(|e| g.vertices[e.to as usize].kind == VertexKind::Role)
+                {
+                    folders
+                        .entry(format!(
+                            "including {}",
+                            g.vertices[first.to as usize].label()
+                        ))
+                        .or_default()
+                        .push(i);
+                }
+            }
+            folders.retain(|_, ids| ids.len() >= 3);
         }
     }
     let in_cluster: Vec<bool> = {
