@@ -201,10 +201,13 @@
     const topBox = h("div", { class: "scroll" });
     const checksBox = h("div", { class: "checks" });
     const eventsBox = h("ul", { class: "events-list" });
+    const ownToo = h("input", { type: "checkbox", id: "top-own" });
+    ownToo.addEventListener("change", () => drawTop());
     view.append(
       h("h1", null, "Overview"), tiles, grid,
       h("section", { class: "panel section", "aria-label": "Top metrics" },
-        h("h2", { title: "Contexts: series in the store. Active: series with points in the range. Volume: what the series counted in the range (the counted values for counters, samples for distributions, flushed values for gauges)." }, "Top metrics by contexts and volume"), topBox),
+        h("h2", { title: "Contexts: series in the store. Active: series with points in the range. Volume: what the series counted in the range (the counted values for counters, samples for distributions, flushed values for gauges)." }, "Top metrics by contexts and volume"),
+        h("label", { class: "muted" }, ownToo, " herd's own herd.* metrics too"), topBox),
       h("div", { class: "grid section", style: "grid-auto-rows: auto" },
         h("section", { class: "panel span6", "aria-label": "Service checks" }, h("h2", null, "Service checks"), checksBox),
         h("section", { class: "panel span6", "aria-label": "Events" }, h("h2", null, "Events"), eventsBox)));
@@ -254,7 +257,8 @@
       const cols = [["metric", "Metric"], ["kind", "Kind"], ["contexts", "Contexts"], ["active", "Active"], ["volume", "Volume"], ["rate", "Volume/s"]];
       const [from, to] = span();
       rows.forEach((r) => { r.rate = r.volume / (to - from); });
-      const sorted = rows.slice().sort((a, b) => {
+      const listed = ownToo.checked ? rows : rows.filter((r) => !r.metric.startsWith("herd."));
+      const sorted = listed.sort((a, b) => {
         const x = a[sort.key], y = b[sort.key];
         const c = typeof x === "string" ? x.localeCompare(y) : x - y;
         return sort.desc ? -c : c;
@@ -269,9 +273,9 @@
         h("td", { class: "n" }, HerdChart.short(r.volume)), h("td", { class: "n" }, HerdChart.short(r.rate))));
       topBox.textContent = "";
       topBox.appendChild(h("table", null, h("thead", null, head), h("tbody", null, body)));
-      if (rows.length > shown) {
-        topBox.appendChild(h("p", null, h("button", { type: "button", onclick: () => { shown = rows.length; drawTop(); } },
-          `Show all ${rows.length} metrics`)));
+      if (sorted.length > shown) {
+        topBox.appendChild(h("p", null, h("button", { type: "button", onclick: () => { shown = sorted.length; drawTop(); } },
+          `Show all ${sorted.length} metrics`)));
       }
     }
 
