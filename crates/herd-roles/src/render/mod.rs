@@ -5,6 +5,7 @@ pub mod advice;
 pub mod diff;
 pub mod dot;
 pub mod graphviz;
+pub mod html;
 pub mod json;
 pub mod mermaid;
 pub mod text;

@@ -69,7 +69,8 @@ struct GraphArgs {
     /// The file to write (`-` for standard output). Default: role-spaghetti.<format>.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// png, svg, dot, json or mermaid; any other Graphviz format (pdf, …) is passed to `dot -T`.
+    /// png, svg, html (one self-contained interactive page), dot, json or mermaid; any other
+    /// Graphviz format (pdf, …) is passed to `dot -T`.
     /// Default: from the output file's extension, else png.
     #[arg(short = 'G', long = "graph-format", value_name = "FORMAT")]
     format: Option<String>,
@@ -269,6 +270,19 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
             &output,
             render::dot::write_with(drawn, drawn_analysis, &picture).as_bytes(),
         )?,
+        "html" => {
+            let dot = render::dot::write_with(
+                drawn,
+                drawn_analysis,
+                &render::dot::Drawing {
+                    layout: "dot",
+                    ..picture
+                },
+            );
+            let svg = graphviz::render_bytes(&dot, layout, "svg")?;
+            let page = render::html::page(drawn, drawn_analysis, &String::from_utf8_lossy(&svg));
+            write_out(&output, page.as_bytes())?;
+        }
         other => {
             let dot = render::dot::write_with(
                 drawn,
