@@ -65,7 +65,7 @@ fn word_span(text: &str, at: usize, item: &RunListItem) -> Option<Cut> {
         '<' => '>',
         c => c,
     };
-    let start = at + skip + 3;
+    let start = at + skip + 2 + open.len_utf8();
     // Brackets nest inside the list (`%w[role[a] b]`), as the reader nests them.
     let mut level = 0u32;
     let mut end = None;
@@ -272,6 +272,23 @@ mod tests {
         );
         let twice = "run_list %w[a a::default]";
         assert!(remove(twice, &[(Pos { line: 1, col: 10 }, &item("a"))]).is_err());
+    }
+
+    #[test]
+    fn odd_text_is_refused_without_a_panic() {
+        let r = item("role[a]");
+        for text in [
+            "%wé",
+            "%w",
+            "\"",
+            "'role[a]",
+            "é\"role[a]\"",
+            "%w[role[a] role[a]",
+        ] {
+            for col in 1..6 {
+                let _ = remove(text, &[(Pos { line: 1, col }, &r)]);
+            }
+        }
     }
 
     #[test]
