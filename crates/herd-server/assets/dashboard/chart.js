@@ -12,11 +12,14 @@
   }
 
   // A series' name in the legend: its group's tags, or its display name when ungrouped; with
-  // several queries in one chart a group is prefixed by its query's display name.
+  // several queries in one chart each name starts with its query's aggregator and metric
+  // (`p99:shop.latency route:/a`), so that p50 and p99 of one metric differ.
   function label(s, many) {
     const tags = (s.tag_set || []).join(",");
-    if (!tags) return s.display_name || s.metric;
-    return many ? `${s.display_name} ${tags}` : tags;
+    const name = s.display_name || s.metric;
+    if (!many) return tags || name;
+    const head = s.aggr ? `${s.aggr}:${name}` : name;
+    return tags ? `${head} ${tags}` : head;
   }
 
   // Every series of every answer on one time axis (seconds), null where a series has no point.

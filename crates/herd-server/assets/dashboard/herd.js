@@ -216,16 +216,17 @@
 
     // Per-second rates by label between the last two reads of /metrics.
     function drawNow() {
-      if (!prom.now || !prom.before) { nowBox.replaceChildren(h("p", { class: "muted" }, "reading /metrics…")); return; }
-      const secs = (prom.now.at - prom.before.at) / 1000;
+      if (!prom.now) { nowBox.replaceChildren(h("p", { class: "muted" }, "reading /metrics…")); return; }
+      // Until a second read, totals only.
+      const secs = prom.before ? (prom.now.at - prom.before.at) / 1000 : null;
       const rows = [];
       const add = (what, family, pick) => {
         for (const [labels, v] of prom.now.samples) {
           if (!labels.startsWith(family + "{")) continue;
           const which = pick(labels);
           if (which == null) continue;
-          const was = prom.before.samples.get(labels) || 0;
-          rows.push([what, which, (v - was) / secs, v]);
+          const was = prom.before ? prom.before.samples.get(labels) || 0 : null;
+          rows.push([what, which, secs ? (v - was) / secs : null, v]);
         }
       };
       const lab = (labels, k) => { const m = new RegExp(k + '="([^"]*)"').exec(labels); return m ? m[1] : null; };
@@ -493,7 +494,7 @@
 
     function layout(w) {
       const l = w.layout;
-      return `grid-column: ${l.x + 1} / span ${l.w}; grid-row: ${l.y + 1} / span ${l.h}`;
+      return `grid-column: ${l.x + 1} / span ${l.w}; grid-row: ${l.y + 1} / span ${l.h}; --h: ${l.h}`;
     }
     function drawWidgets() {
       HerdChart.destroyAll();

@@ -70,7 +70,9 @@ async function expectedLabels(queries, from, to) {
     const a = await api(`/api/v1/query?from=${from}&to=${to}&query=${encodeURIComponent(q)}`);
     for (const s of a.series) {
       const tags = (s.tag_set || []).join(",");
-      names.push(!tags ? s.display_name : queries.length > 1 ? `${s.display_name} ${tags}` : tags);
+      if (queries.length === 1) { names.push(tags || s.display_name); continue; }
+      const head = s.aggr ? `${s.aggr}:${s.display_name}` : s.display_name;
+      names.push(tags ? `${head} ${tags}` : head);
     }
   }
   return names;
@@ -185,6 +187,16 @@ async function restarted(context) {
   await page.reload();
   await page.locator(".panel[aria-label='Requests by route'] canvas").first().waitFor();
   check(await page.getByRole("button", { name: "4h" }).getAttribute("aria-pressed") === "true", "4h pressed after reload");
+  // On a phone the saved layout gives way to one column, with nothing wider than the screen.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark" });
+  const p2 = await phone.newPage();
+  watch(p2);
+  await p2.goto(`${base}/dashboards/shop?range=15m`);
+  await p2.locator(".panel[aria-label='Requests by route'] canvas").first().waitFor();
+  const widths = await p2.evaluate(() => [...document.querySelectorAll("#widgets .panel")].map((p) => p.getBoundingClientRect().right));
+  check(widths.every((r) => r <= 390), `widgets end at ${widths} on a 390 px screen`);
+  await p2.screenshot({ path: `${out}/dashboard-phone-dark.png` });
+  await phone.close();
 }
 
 try {
