@@ -321,3 +321,10 @@ fn walk(d: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
     }
     out
 }
+
+/// The daemon's flush thread writes while HTTP threads read: one store, shared.
+#[test]
+fn a_store_is_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Store>();
+}
