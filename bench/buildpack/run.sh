@@ -48,7 +48,7 @@ for _ in $(seq "$dynos"); do
   dyno probe 0 | grep -o 'listening_ms=[0-9]*' | cut -d= -f2 >>"$work/listening"
 done
 sort -n "$work/listening" | awk -v n="$dynos" '
-  { v[NR] = $1 } END { printf "listening after the profile script: median %d ms, max %d ms (%d dynos)\n", v[int((NR + 1) / 2)], v[NR], n }'
+  { v[NR] = $1 } END { printf "listening after the profile script: median %d ms, p90 %d ms, max %d ms (%d dynos)\n", v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.5)], v[NR], n }'
 
-lines=$(dyno probe "$idle" | sed -n '/^--- idle from$/,/^--- idle to$/p' | grep -vc '^--- idle')
+lines=$(dyno probe "$idle" | sed -n '/^--- idle from$/,/^--- idle to$/p' | grep -vc '^--- idle' || true)
 echo "log lines while idle for $idle s: $lines"
