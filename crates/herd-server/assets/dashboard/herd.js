@@ -362,17 +362,19 @@
       text.value = q;
       run();
     }
+    // The filter and group lists from the metric's real tags; a later call wins.
+    let tagsFor = 0;
     async function loadTags() {
-      scopeSel.replaceChildren(h("option", { value: "" }, "add a filter…"));
-      bySel.replaceChildren(h("option", { value: "" }, "group by…"));
+      const mine = ++tagsFor;
       await known;
-      if (!state.kinds[state.metric]) return;
-      const body = await api(`/api/v2/metrics/${encodeURIComponent(state.metric)}/all-tags`).catch(() => null);
+      const body = state.kinds[state.metric]
+        ? await api(`/api/v2/metrics/${encodeURIComponent(state.metric)}/all-tags`).catch(() => null)
+        : null;
+      if (mine !== tagsFor) return;
       const tags = body ? body.data.attributes.tags : [];
-      const keys = Array.from(new Set(tags.map((t) => t.split(":")[0])));
-      keys.unshift("host");
-      scopeSel.append(...tags.map((t) => h("option", { value: t }, t)));
-      bySel.append(...Array.from(new Set(keys)).map((k) => h("option", { value: k }, k)));
+      const keys = new Set(["host", ...tags.map((t) => t.split(":")[0])]);
+      scopeSel.replaceChildren(h("option", { value: "" }, "add a filter…"), ...tags.map((t) => h("option", { value: t }, t)));
+      bySel.replaceChildren(h("option", { value: "" }, "group by…"), ...Array.from(keys).map((k) => h("option", { value: k }, k)));
     }
     async function run() {
       const q = text.value.trim();

@@ -155,7 +155,7 @@ async function first(context) {
   await editor.locator("textarea").dispatchEvent("change");
   await editor.locator("select").first().selectOption("12");
   await page.getByRole("button", { name: "Save" }).click();
-  await page.locator(".status:has-text('saved')").waitFor();
+  await page.locator(".status", { hasText: /^saved$/ }).waitFor();
   const saved = await api("/api/v1/dashboards/shop");
   check(saved.widgets.length >= 1 && saved.widgets.at(-1).title === "Requests by route", `saved ${JSON.stringify(saved)}`);
   await page.locator(".panel[aria-label='Requests by route'][data-series='3']").waitFor();

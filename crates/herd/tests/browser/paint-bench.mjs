@@ -4,7 +4,8 @@
 //
 // Fills the daemon with 24 h of 1,000 gauge series (bench.cpu, 100 hosts x 10 shards, a
 // point a minute, sent as timestamped DogStatsD gauges `|T`), saves the dashboard `bench`
-// (6 widgets), then opens /dashboards/bench?range=1d in a fresh chromium context `runs` times
+// (6 widgets), then opens /dashboards/bench?range=1d (RANGE=1h for another) in a fresh
+// chromium context `runs` times
 // and reports, per run, the time from navigation start until every widget has drawn its
 // answer ("first meaningful paint"), and each widget's /api/v1/query time (Resource Timing).
 // Needs NODE_PATH with playwright-core and Debian's chromium (CHROMIUM to override).
@@ -88,15 +89,17 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const paints = [], queries = WIDGETS.map(() => []), errors = [];
+const paints = [], boots = [], boards = [], queries = WIDGETS.map(() => []), errors = [];
 for (let i = 0; i < runs; i++) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${base}/dashboards/bench?range=1d`);
+  await page.goto(`${base}/dashboards/bench?range=${process.env.RANGE || "1d"}`);
   await page.waitForFunction(() => document.querySelectorAll("#widgets .panel[data-series]").length === 6);
   const got = await page.evaluate(() => ({
     paint: performance.now(),
+    boot: performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd,
+    board: (performance.getEntriesByType("resource").find((e) => e.name.includes("/api/v1/dashboards/bench")) || {}).responseEnd,
     queries: performance.getEntriesByType("resource")
       .filter((e) => e.name.includes("/api/v1/query?"))
       .map((e) => ({ q: decodeURIComponent(new URL(e.name).searchParams.get("query")), ms: e.duration })),
@@ -104,6 +107,8 @@ for (let i = 0; i < runs; i++) {
   }));
   if (got.series.includes("error")) throw new Error(`a widget failed: ${got.series}`);
   paints.push(got.paint);
+  boots.push(got.boot);
+  boards.push(got.board);
   WIDGETS.forEach((q, j) => {
     const e = got.queries.find((x) => x.q === q);
     if (e) queries[j].push(e.ms);
@@ -116,6 +121,8 @@ const r = (x) => Math.round(x * 10) / 10;
 console.log(JSON.stringify({
   runs,
   first_meaningful_paint_ms: Object.fromEntries(Object.entries(stats(paints)).map(([k, v]) => [k, r(v)])),
+  dom_content_loaded_ms: Object.fromEntries(Object.entries(stats(boots)).map(([k, v]) => [k, r(v)])),
+  dashboard_json_loaded_ms: Object.fromEntries(Object.entries(stats(boards)).map(([k, v]) => [k, r(v)])),
   query_ms: WIDGETS.map((q, j) => ({ query: q, ...Object.fromEntries(Object.entries(stats(queries[j])).map(([k, v]) => [k, r(v)])) })),
   page_errors: errors,
 }, null, 1));
