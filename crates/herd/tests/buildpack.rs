@@ -2,7 +2,7 @@
 //! enforces what a dyno enforces: a read-only `/`, a private `/tmp`, own pid and network
 //! namespaces, a non-root user. `detect`, then `compile` with the build directory at a
 //! `/tmp/build_<hash>` path (a hard-coded build path fails), config vars as files in
-//! ENV_DIR, a cache reused by a second build that has nothing to download; `release`; then
+//! `ENV_DIR`, a cache reused by a second build that has nothing to download; `release`; then
 //! dynos started from the slug at `/app` (`buildpack/test/dyno.sh` plays the platform): the
 //! example shop's `web` binds `$PORT`, its metrics reach herd's store with the dyno's tags,
 //! SIGTERM to the dyno loses nothing, herd says nothing while idle, and one-off dynos start no

@@ -19,9 +19,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
-/// The example app's Procfile and `.env`, written into the demo directory.
+/// The example app's Procfile, `.env` and dashboard, written into the demo directory.
 const PROCFILE: &str = include_str!("../../../../examples/shop/Procfile");
 const DOTENV: &str = include_str!("../../../../examples/shop/.env");
+const DASHBOARD: &str = include_str!("../../../../examples/shop/dashboard.json");
 /// The example app's binary name.
 const SHOP: &str = "shop";
 /// Linux signal numbers (the demo stops its child with SIGTERM, and routes SIGINT/SIGTERM).
@@ -97,8 +98,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let udp = free_udp()?;
     let web = free_tcp()?;
     let statsd_flags = format!(
-        "--udp {udp} --http {http} --data-dir {} --hostname demo",
-        data.display()
+        "--udp {udp} --http {http} --data-dir {} --hostname demo --dashboard {}",
+        data.display(),
+        dir.join("shop.json").display()
     );
     let log = std::fs::File::create(&log_path)
         .with_context(|| format!("creating {}", log_path.display()))?;
@@ -127,6 +129,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut child = cmd.spawn().context("starting herd start")?;
 
     println!("herd demo: the dashboard is at http://{http}/");
+    println!("  the shop's  http://{http}/dashboards/shop?range=15m");
     println!("  query API   http://{http}/api/v1/query?query=sum:shop.requests{{*}}.as_count()&from=…&to=…");
     println!("  the shop    http://{web}/   (its web and worker processes under herd start)");
     println!("  store       {}", data.display());
@@ -196,7 +199,11 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<PathBuf> {
             dir.display()
         );
     }
-    for (name, text) in [("Procfile", PROCFILE), (".env", DOTENV)] {
+    for (name, text) in [
+        ("Procfile", PROCFILE),
+        (".env", DOTENV),
+        ("shop.json", DASHBOARD),
+    ] {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }

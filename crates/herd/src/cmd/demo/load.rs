@@ -3,6 +3,7 @@
 //! status. A request counts once its whole response has been read; one that fails midway is
 //! counted apart, since the app may or may not have seen it.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -102,9 +103,9 @@ impl Tally {
             g(&self.server_error)
         );
         if g(&self.other) > 0 {
-            s.push_str(&format!(", other: {}", g(&self.other)));
+            let _ = write!(s, ", other: {}", g(&self.other));
         }
-        s.push_str(&format!("), {} failed", g(&self.failed)));
+        let _ = write!(s, "), {} failed", g(&self.failed));
         s
     }
 }
@@ -157,27 +158,23 @@ fn worker(
             break;
         }
         if conn.is_none() {
-            match Connection::open(target) {
-                Ok(c) => conn = Some(c),
-                Err(_) => {
-                    // Not sent: nothing the app could have counted.
-                    std::thread::sleep(Duration::from_millis(100));
-                    continue;
-                }
+            if let Ok(c) = Connection::open(target) {
+                conn = Some(c);
+            } else {
+                // Not sent: nothing the app could have counted.
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
             }
         }
         let Some(c) = conn.as_mut() else { continue };
-        match c.exchange(&request(n)) {
-            Ok((status, keep_alive)) => {
-                tally.count(status);
-                if !keep_alive {
-                    conn = None;
-                }
-            }
-            Err(_) => {
-                tally.failed.fetch_add(1, Ordering::Relaxed);
+        if let Ok((status, keep_alive)) = c.exchange(&request(n)) {
+            tally.count(status);
+            if !keep_alive {
                 conn = None;
             }
+        } else {
+            tally.failed.fetch_add(1, Ordering::Relaxed);
+            conn = None;
         }
     }
 }
