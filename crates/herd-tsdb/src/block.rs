@@ -26,7 +26,7 @@ use crate::head::Window;
 use crate::index::Index;
 use crate::key::{Bucket, SeriesId, SeriesKind};
 use crate::record::Damage;
-use crate::rollup::{self, Resolution, HOUR_MS, MINUTE_MS};
+use crate::rollup::{self, Resolution, ALL, LEVELS};
 use crate::version::FORMAT_VERSION;
 use crate::wal::{decode_check, decode_event, encode_check, encode_event};
 
@@ -100,11 +100,11 @@ pub(crate) fn encode_float_entry(points: &[(i64, f64)], minute_rollups: bool) ->
     w.bytes(&encode_i64(&ts));
     w.bytes(&encode_f64(&vs));
     let raw = 4 + w.buf.len();
-    for res in [MINUTE_MS, HOUR_MS] {
-        let b = if res == MINUTE_MS && !minute_rollups {
+    for level in LEVELS {
+        let b = if level == Resolution::Minute && !minute_rollups {
             Vec::new()
         } else {
-            rollup::buckets(points, res)
+            rollup::buckets(points, level.ms())
         };
         w.varint(b.len() as u64);
         w.bytes(&encode_i64(
@@ -137,8 +137,8 @@ pub(crate) fn encode_sketch_entry(points: &[(i64, Sketch)]) -> (Vec<u8>, usize) 
     w.u8(SeriesKind::Sketch.code());
     sketch_blob(&mut w, points);
     let raw = 4 + w.buf.len();
-    for res in [MINUTE_MS, HOUR_MS] {
-        sketch_blob(&mut w, &rollup::sketches(points, res));
+    for level in LEVELS {
+        sketch_blob(&mut w, &rollup::sketches(points, level.ms()));
     }
     (with_crc(&w.buf), raw)
 }
@@ -180,7 +180,7 @@ pub(crate) fn decode_buckets(
     if res == Resolution::Raw {
         return Ok(raw()?.into_iter().map(|(t, v)| Bucket::one(t, v)).collect());
     }
-    for level in [Resolution::Minute, Resolution::Hour] {
+    for level in LEVELS {
         let n = r.len(points, "rollup rows")?;
         let cols: Vec<&[u8]> = (0..5)
             .map(|_| r.bytes("rollup column"))
@@ -230,7 +230,7 @@ pub(crate) fn decode_sketches(
     if r.u8("entry kind")? != SeriesKind::Sketch.code() {
         return Err(DecodeError::new(0, "not a sketch entry"));
     }
-    for level in [Resolution::Raw, Resolution::Minute, Resolution::Hour] {
+    for level in ALL {
         let rows = read_sketch_blob(&mut r, points)?;
         if level == Resolution::Raw && rows.len() != points {
             return Err(DecodeError::new(
@@ -382,8 +382,7 @@ fn read_at(file: &Source, path: &Path, offset: u64, len: u64) -> Result<Vec<u8>>
 #[doc(hidden)]
 pub fn decode_entry_body(body: &[u8], points: u32) -> usize {
     let n = (u64::from(points).min(MAX_ENTRY_POINTS)) as usize;
-    [Resolution::Raw, Resolution::Minute, Resolution::Hour]
-        .into_iter()
+    ALL.into_iter()
         .map(|r| {
             usize::from(decode_buckets(body, n, r).is_ok())
                 + usize::from(decode_sketches(body, n, r).is_ok())
@@ -599,12 +598,10 @@ impl Block {
             };
             let n = e.points as usize;
             let checked = if e.kind == SeriesKind::Sketch {
-                [Resolution::Raw, Resolution::Minute, Resolution::Hour]
-                    .into_iter()
+                ALL.into_iter()
                     .try_for_each(|r| decode_sketches(&body, n, r).map(|_| ()))
             } else {
-                [Resolution::Raw, Resolution::Minute, Resolution::Hour]
-                    .into_iter()
+                ALL.into_iter()
                     .try_for_each(|r| decode_buckets(&body, n, r).map(|_| ()))
             };
             if let Err(d) = checked {
@@ -636,6 +633,7 @@ pub(crate) fn to_damage(path: &Path, offset: u64, e: Error) -> Damage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rollup::{HOUR_MS, MINUTE_MS};
     use proptest::prelude::*;
 
     /// A small real block: two float series and one sketch series.
@@ -709,7 +707,11 @@ mod tests {
                 prop_assert_eq!(b.sum.to_bits(), p.1.to_bits());
             }
             // Minute rows stored or derived from the points, reads are the same.
-            for (res, ms) in [(Resolution::Minute, MINUTE_MS), (Resolution::Hour, HOUR_MS)] {
+            for (res, ms) in [
+                (Resolution::Minute, MINUTE_MS),
+                (Resolution::FiveMinutes, rollup::FIVE_MINUTES_MS),
+                (Resolution::Hour, HOUR_MS),
+            ] {
                 let got = decode_buckets(body, points.len(), res).unwrap();
                 let want = rollup::buckets(&points, ms);
                 prop_assert_eq!(got.len(), want.len());
