@@ -49,10 +49,11 @@
     return +v.toPrecision(3) + "";
   }
 
-  function eventsPlugin(events) {
+  function eventsPlugin(state) {
     return {
       hooks: {
         draw: (u) => {
+          const events = state.events;
           if (!events || !events.length) return;
           const ctx = u.ctx;
           const { top, height, left, width } = u.bbox;
@@ -81,9 +82,18 @@
   }
 
   // Draws `answers` into `el` over [from, to] (seconds). opts: events, onZoom(from, to).
+  // When `el` already shows a chart of the same series (a live refresh), its data and range
+  // are replaced in place: hidden series stay hidden and a drag in progress goes on.
   function draw(el, answers, from, to, opts) {
     opts = opts || {};
     const data = align(answers);
+    const prev = el._herd;
+    if (prev && data.columns.length && prev.labels.join("\n") === data.labels.join("\n")) {
+      Object.assign(prev.state, { from, to, events: opts.events, onZoom: opts.onZoom });
+      prev.u.setData([data.xs, ...data.columns]);
+      return prev.u;
+    }
+    forget(el);
     el.textContent = "";
     if (!data.columns.length) {
       const p = document.createElement("div");
@@ -92,6 +102,7 @@
       el.appendChild(p);
       return null;
     }
+    const state = { from, to, events: opts.events, onZoom: opts.onZoom };
     const text = css("--text"), grid = css("--grid"), muted = css("--muted");
     const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const series = [{ value: (u, v) => v == null ? "–" : new Date(v * 1000).toLocaleString() }];
@@ -102,12 +113,11 @@
       spanGaps: false,
       value: (u, v) => short(v),
     }));
-    const width = Math.max(el.clientWidth, 200);
     const u = new uPlot({
-      width,
+      width: Math.max(el.clientWidth, 200),
       height: Math.max(el.clientHeight - 40, 80),
       series,
-      scales: { x: { time: true, range: () => [from, to] } },
+      scales: { x: { time: true, range: () => [state.from, state.to] } },
       axes: [
         Object.assign({}, axis, { stroke: muted }),
         Object.assign({}, axis, { size: 56, values: (u, vals) => vals.map(short) }),
@@ -116,16 +126,31 @@
       cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: {
         setSelect: [(u) => {
-          if (u.select.width < 5 || !opts.onZoom) return;
+          if (u.select.width < 5 || !state.onZoom) return;
           const a = u.posToVal(u.select.left, "x");
           const b = u.posToVal(u.select.left + u.select.width, "x");
           u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
-          opts.onZoom(Math.floor(a), Math.ceil(b));
+          state.onZoom(Math.floor(a), Math.ceil(b));
         }],
       },
-      plugins: [eventsPlugin(opts.events)],
+      plugins: [eventsPlugin(state)],
     }, [data.xs, ...data.columns], el);
     u.root.style.color = text;
+
+    // Legend entries toggle from the keyboard too (Tab to one, Enter or Space).
+    u.root.querySelectorAll(".u-legend .u-series").forEach((row, i) => {
+      if (i === 0) return;
+      row.tabIndex = 0;
+      row.setAttribute("role", "button");
+      row.setAttribute("aria-pressed", "true");
+      row.addEventListener("keydown", (e) => {
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        u.setSeries(i, { show: !u.series[i].show });
+        row.setAttribute("aria-pressed", String(u.series[i].show));
+      });
+      row.addEventListener("click", () => row.setAttribute("aria-pressed", String(u.series[i].show)));
+    });
     // The legend's height is known once drawn: give the plot what is left.
     const fit = () => {
       const legend = u.root.querySelector(".u-legend");
@@ -135,14 +160,23 @@
     fit();
     const ro = new ResizeObserver(() => fit());
     ro.observe(el);
-    live.add({ u, ro });
+    el._herd = { el, u, ro, state, labels: data.labels };
+    live.add(el._herd);
     return u;
   }
 
-  function destroyAll() {
-    live.forEach(({ u, ro }) => { ro.disconnect(); u.destroy(); });
-    live.clear();
+  function forget(el) {
+    const c = el._herd;
+    if (!c) return;
+    c.ro.disconnect();
+    c.u.destroy();
+    live.delete(c);
+    el._herd = null;
   }
 
-  window.HerdChart = { draw, destroyAll, label, short };
+  function destroyAll() {
+    Array.from(live).forEach((c) => forget(c.el));
+  }
+
+  window.HerdChart = { draw, forget, destroyAll, label, short };
 })();

@@ -162,6 +162,7 @@
           el.dataset.series = String(answers.reduce((n, a) => n + a.series.length, 0));
         } catch (e) {
           if (gen !== generation) return;
+          HerdChart.forget(plot);
           plot.textContent = "";
           plot.appendChild(h("div", { class: "failed", role: "alert" }, e.message));
           el.dataset.series = "error";
@@ -452,7 +453,24 @@
       names.replaceChildren(...b.metrics.map((r) => h("option", { value: r.metric }, `${r.kind}, ${r.contexts} contexts`)));
     }).catch(() => {});
     api("/api/v1/dashboards").then((b) => dashIds.replaceChildren(...b.dashboards.map((d) => h("option", { value: d.id }, d.title)))).catch(() => {});
-    if (params.get("q")) { text.value = params.get("q"); run(); }
+    if (params.get("q")) {
+      text.value = params.get("q");
+      // A query of the builder's shape fills the builder back in.
+      const m = /^(\w+):([\w.]+)\{([^}]*)\}(?:\s*by\s*\{([^}]*)\})?(?:\.(as_count|as_rate)\(\))?$/.exec(text.value.trim());
+      if (m && !/\b(AND|OR|NOT|IN)\b/.test(m[3])) {
+        Object.assign(state, {
+          agg: m[1], metric: m[2], as: m[5] || "",
+          scope: m[3].trim() === "*" ? [] : m[3].split(",").map((t) => t.trim()).filter(Boolean),
+          by: m[4] ? m[4].split(",").map((t) => t.trim()).filter(Boolean) : [],
+        });
+        metricIn.value = state.metric;
+        asSel.value = state.as;
+        chips(scopeChips, state.scope);
+        chips(byChips, state.by);
+        known.then(() => { fillAggs(); loadTags(); });
+      }
+      run();
+    }
     metricIn.focus();
     return { refresh: () => { if (text.value.trim()) run(); } };
   }
@@ -627,7 +645,10 @@
     setTimeout(watchFlushes, 2000);
   }
   // Redraw in the other scheme's colours when the system switches between dark and light.
-  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => current && current.refresh());
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+    HerdChart.destroyAll();
+    if (current) current.refresh();
+  });
 
   render();
   watchFlushes();

@@ -100,12 +100,39 @@ async function first(context) {
   seen.overview_canvases = await page.locator("canvas").count();
   seen.top_rows = await page.locator(".panel[aria-label='Top metrics'] tbody tr").count();
   // Sorting by contexts puts the metric with the most contexts first.
-  await page.getByRole("button", { name: "Contexts" }).click();
+  await page.getByRole("button", { name: "Contexts", exact: true }).click();
   const firstRow = await page.locator(".panel[aria-label='Top metrics'] tbody tr").first().locator("td").nth(2).textContent();
   const top = await api(`/api/herd/top?from=${now - 900}`);
   const most = Math.max(...top.metrics.filter((m) => !m.metric.startsWith("herd.")).map((m) => m.contexts));
   check(Number(firstRow) === most, `sorted by contexts, the first row has ${firstRow}, the API's most is ${most}`);
   await page.screenshot({ path: `${out}/overview.png`, fullPage: true });
+
+  // Live: the charts are asked again after a flush (1 s here), without a reload.
+  let asked = 0;
+  const count = (r) => { if (r.url().includes("/api/v1/query?")) asked++; };
+  page.on("request", count);
+  await page.waitForTimeout(3500);
+  page.off("request", count);
+  check(asked >= 4, `${asked} queries in 3.5 s of a live range`);
+  // A legend entry toggles its series from the keyboard.
+  const entry = page.locator("section[aria-label='Contexts'] .u-legend .u-series").nth(1);
+  await entry.focus();
+  await page.keyboard.press("Enter");
+  check(await entry.getAttribute("aria-pressed") === "false", "Enter hides the series");
+  // Dragging across a chart zooms the page to that span: a fixed range in the URL.
+  const over = page.locator("section[aria-label='Contexts'] .u-over");
+  await over.scrollIntoViewIfNeeded();
+  const box = await over.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForURL(/from=\d+&to=\d+/);
+  const zoomed = new URL(page.url()).searchParams;
+  const span = Number(zoomed.get("to")) - Number(zoomed.get("from"));
+  check(span > 0 && span < 900, `zoomed to ${span} s of 900`);
+  await page.getByRole("button", { name: "Back to live" }).click();
+  check(new URL(page.url()).searchParams.get("range") === "15m", `back to live: ${page.url()}`);
 
   // The explorer: the builder writes the query and the chart draws one series per route.
   await page.getByRole("link", { name: "Explore" }).click();
@@ -120,6 +147,13 @@ async function first(context) {
   check(built === "sum:shop.requests{*} by {route}.as_count()", `the builder wrote ${built}`);
   await page.locator(".panel[data-series='3']").waitFor();
   const routes = await legend(page, built);
+  // The query is in the URL; opened again, the builder is filled back in.
+  await page.reload();
+  await page.locator(".panel[data-series='3']").waitFor();
+  check(await page.locator("#metric").inputValue() === "shop.requests", "the metric back in the builder");
+  check(await page.locator("#by-add").locator("xpath=..").locator("..").isVisible(), "builder shown");
+  await page.locator("#agg option[value=sum]").waitFor({ state: "attached" });
+  check(await page.locator("#agg").inputValue() === "sum", "the aggregator back in the builder");
   check(JSON.stringify(routes) === JSON.stringify(["route:/a", "route:/b", "route:/c"]), `legend ${routes}`);
   // A query typed into the box: one series per host and route pair scoped to two routes.
   await page.locator("#query").fill("max:shop.requests{route IN (/a, /b)} by {route}");
