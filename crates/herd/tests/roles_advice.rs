@@ -279,3 +279,45 @@ fn explain_takes_the_repository_first_like_graph_and_check() {
     assert!(reverse.status.success(), "{:?}", text(&reverse));
     assert!(String::from_utf8_lossy(&reverse.stdout).contains("role[monitoring]"));
 }
+
+#[test]
+fn simulate_with_json_adds_the_simulation_to_the_one_document() {
+    let dir = monitoring();
+    let out = herd(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--simulate",
+            "remove role[monitoring] from role[base]",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let sim = &v["simulation"];
+    assert_eq!(sim["safe"], false);
+    assert_eq!(
+        sim["changes"],
+        serde_json::json!(["remove role[monitoring] from role[base]"])
+    );
+    let node = sim["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["target"] == "node[web1]")
+        .expect("node[web1] changes");
+    assert_eq!(
+        node["before"],
+        serde_json::json!(["recipe[ntp]", "recipe[collectd]", "recipe[nginx]"])
+    );
+    assert_eq!(
+        node["after"],
+        serde_json::json!(["recipe[ntp]", "recipe[nginx]"])
+    );
+    assert_eq!(
+        node["roles_removed"],
+        serde_json::json!(["role[monitoring]"])
+    );
+    assert!(v["analysis"]["untangle"].is_array());
+}

@@ -29,13 +29,14 @@ use crate::effect::{Edit, Effect, Simulator};
 use crate::graph::{EdgeKind, Graph};
 use crate::scc::tarjan;
 
-/// Run-list entries visited while expanding for effects before the rest are left uncomputed
-/// (a few seconds of work at most; see `docs/benchmarks.md`).
-pub const EFFECT_BUDGET: usize = 40_000_000;
+/// Run-list entries visited while expanding for effects before the rest are left uncomputed:
+/// on the 10,000-role, 50,000-node benchmark repository this keeps the whole analysis near
+/// 0.25 s (`bench/roles/README.md`); the corpus repositories need a small fraction of it.
+pub const EFFECT_BUDGET: usize = 2_000_000;
 
 /// At most this much of the budget goes to one change (a change touching every node of a
 /// large repository would otherwise leave nothing for the rest).
-pub const EFFECT_LIMIT: usize = 4_000_000;
+pub const EFFECT_LIMIT: usize = 500_000;
 
 /// Everything found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -155,6 +155,29 @@ pub fn includers(g: &Graph, item: u32, inc: &[crate::expand::Includer]) -> Strin
     s
 }
 
+/// `herd roles check --simulate … --format json`: the changes, their effect, and the expanded
+/// run list of every role and node that changes, before and after.
+pub fn simulation(
+    g: &Graph,
+    changes: &[String],
+    effect: &Effect,
+    diffs: &[crate::effect::Difference],
+) -> serde_json::Value {
+    serde_json::json!({
+        "changes": changes,
+        "effect": effect,
+        "safe": effect.is_safe(),
+        "differences": diffs.iter().map(|d| serde_json::json!({
+            "target": g.vertices[d.target as usize].label(),
+            "runs": d.runs,
+            "before": d.before,
+            "after": d.after,
+            "roles_removed": d.roles_removed,
+            "roles_added": d.roles_added,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// Writes the graph, its cycles, the analysis and the diagnostics as pretty JSON.
 pub fn write(g: &Graph, a: &Analysis, diagnostics: &[Diagnostic]) -> String {
     let labels = |ids: &[u32]| {

@@ -114,7 +114,7 @@ struct CheckArgs {
     limit: usize,
     /// Show what a change does: `remove role[x] from role[y]` (or `from node[n]`); repeat for
     /// several changes made together. Prints the expanded run lists of every role and node
-    /// that changes, before and after (text).
+    /// that changes, before and after (with --format json, as the document's `simulation`).
     #[arg(long, value_name = "CHANGE")]
     simulate: Vec<String>,
 }
@@ -352,12 +352,22 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         let mut sim = Simulator::new(&g);
         let diffs = sim.differences(&edit);
         let effect = sim.effect(&edit);
-        out.push_str(&render::text::simulation(
-            &g,
-            &args.simulate,
-            &effect,
-            &diffs,
-        ));
+        match args.format {
+            ReportFormat::Text => {
+                out.push_str(&render::text::simulation(
+                    &g,
+                    &args.simulate,
+                    &effect,
+                    &diffs,
+                ));
+            }
+            ReportFormat::Json => {
+                // One JSON document: the report with the simulation added.
+                let mut doc: serde_json::Value = serde_json::from_str(&out)?;
+                doc["simulation"] = render::json::simulation(&g, &args.simulate, &effect, &diffs);
+                out = serde_json::to_string_pretty(&doc)? + "\n";
+            }
+        }
     }
     write_out(Path::new("-"), out.as_bytes())?;
     let failed = findings::failing(fail_on.as_deref(), &g, &a, &repo);
