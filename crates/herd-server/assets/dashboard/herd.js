@@ -399,7 +399,8 @@
 
     metricIn.addEventListener("change", async () => {
       state.metric = metricIn.value.trim();
-      state.scope = []; state.by = [];
+      state.scope = []; state.by = []; state.as = "";
+      asSel.value = "";
       await known;
       fillAggs(); build(); loadTags();
     });

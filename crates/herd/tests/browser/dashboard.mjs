@@ -98,6 +98,8 @@ async function first(context) {
   await page.locator("table tbody tr").first().waitFor();
   await page.locator("#now tbody tr").first().waitFor({ timeout: 10000 });
   seen.overview_canvases = await page.locator("canvas").count();
+  // The service check sent by the test, with its status.
+  await page.locator(".check.s0", { hasText: "shop.db" }).waitFor();
   seen.top_rows = await page.locator(".panel[aria-label='Top metrics'] tbody tr").count();
   // Sorting by contexts puts the metric with the most contexts first.
   await page.getByRole("button", { name: "Contexts", exact: true }).click();
@@ -133,6 +135,15 @@ async function first(context) {
   check(span > 0 && span < 900, `zoomed to ${span} s of 900`);
   await page.getByRole("button", { name: "Back to live" }).click();
   check(new URL(page.url()).searchParams.get("range") === "15m", `back to live: ${page.url()}`);
+  // A custom range: two dates in the form.
+  await page.getByText("Custom").click();
+  const toS = Math.floor(Date.now() / 1000), fromS = toS - 600;
+  const local = (s) => new Date(s * 1000 - new Date(s * 1000).getTimezoneOffset() * 60000).toISOString().slice(0, 19);
+  await page.locator("#custom-range input[name=from]").fill(local(fromS));
+  await page.locator("#custom-range input[name=to]").fill(local(toS));
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(new RegExp(`from=${fromS}&to=${toS}`));
+  await page.locator("section[aria-label='Contexts'] canvas").first().waitFor();
 
   // The explorer: the builder writes the query and the chart draws one series per route.
   await page.getByRole("link", { name: "Explore" }).click();
@@ -155,6 +166,14 @@ async function first(context) {
   await page.locator("#agg option[value=sum]").waitFor({ state: "attached" });
   check(await page.locator("#agg").inputValue() === "sum", "the aggregator back in the builder");
   check(JSON.stringify(routes) === JSON.stringify(["route:/a", "route:/b", "route:/c"]), `legend ${routes}`);
+  // A distribution offers count and percentiles as space aggregators; a rate does not.
+  check(!(await page.locator("#agg option[value=p99]").count()), "p99 offered for a counter");
+  await page.locator("#metric").fill("shop.latency");
+  await page.locator("#metric").dispatchEvent("change");
+  await page.locator("#agg option[value=p99]").waitFor({ state: "attached" });
+  await page.locator("#agg").selectOption("p99");
+  check(await page.locator("#query").inputValue() === "p99:shop.latency{*}", "the p99 query");
+  await page.locator(".panel[aria-label='p99:shop.latency{*}'][data-series='1']").waitFor();
   // A query typed into the box: one series per host and route pair scoped to two routes.
   await page.locator("#query").fill("max:shop.requests{route IN (/a, /b)} by {route}");
   await page.locator("#query").press("Enter");
