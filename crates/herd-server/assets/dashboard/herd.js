@@ -522,26 +522,35 @@
       title.textContent = d.title;
       document.title = `${d.title} · herd`;
       panels = d.widgets.map((w, i) => {
-        const p = chartPanel(w.title || w.queries.join(", "), w.queries, "", editing ? editor(w, i) : null);
+        const p = chartPanel(w.title || w.queries.join(", "), w.queries.slice(), "", null);
         p.el.setAttribute("style", layout(w));
+        if (editing) p.el.appendChild(editor(w, i, p));
         return p;
       });
+      grid.classList.toggle("editing", editing);
       grid.replaceChildren(...panels.map((p) => p.el));
       if (!d.widgets.length) grid.appendChild(h("p", { class: "muted span12" }, "No widgets: press Edit, then Add widget, or add a query from Explore."));
       return Promise.all(panels.map((p) => p.load()));
     }
-    function editor(w, i) {
+    // A widget's fields; a change redraws that widget at once (saved with Save).
+    function editor(w, i, p) {
       const t = h("input", { value: w.title, "aria-label": "title" });
       const q = h("textarea", { rows: 2, "aria-label": "queries, one a line" });
       q.value = w.queries.join("\n");
       const width = h("select", { "aria-label": "width" }, [3, 4, 6, 8, 12].map((n) => h("option", { value: n, selected: n === w.layout.w }, `${n}/12`)));
-      const height = h("select", { "aria-label": "height" }, [1, 2, 3].map((n) => h("option", { value: n, selected: n === w.layout.h }, `${n} rows`)));
+      const height = h("select", { "aria-label": "height" }, [1, 2, 3].map((n) => h("option", { value: n, selected: n === w.layout.h }, n === 1 ? "1 row" : `${n} rows`)));
       const apply = () => {
         w.title = t.value;
         w.queries = q.value.split("\n").map((s) => s.trim()).filter(Boolean);
         w.layout.w = Number(width.value); w.layout.h = Number(height.value);
         if (w.layout.x + w.layout.w > 12) w.layout.x = 12 - w.layout.w;
         status.textContent = "unsaved changes";
+        const name = w.title || w.queries.join(", ");
+        p.el.setAttribute("style", layout(w));
+        p.el.setAttribute("aria-label", name);
+        p.el.querySelector("h2").textContent = name;
+        p.queries = w.queries.slice();
+        if (p.queries.length) p.load();
       };
       [t, q, width, height].forEach((el) => el.addEventListener("change", apply));
       const remove = h("button", { type: "button", onclick: () => { d.widgets.splice(i, 1); status.textContent = "unsaved changes"; drawWidgets(); } }, "Remove");

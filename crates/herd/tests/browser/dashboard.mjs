@@ -207,6 +207,7 @@ async function first(context) {
   await editor.locator("textarea").fill("sum:shop.requests{*} by {route}.as_rate()");
   await editor.locator("textarea").dispatchEvent("change");
   await editor.locator("select").first().selectOption("12");
+  await page.screenshot({ path: `${out}/dashboard-edit.png` });
   await page.getByRole("button", { name: "Save" }).click();
   await page.locator(".status", { hasText: /^saved$/ }).waitFor();
   const saved = await api("/api/v1/dashboards/shop");
