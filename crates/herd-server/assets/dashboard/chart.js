@@ -119,7 +119,7 @@
       series,
       scales: { x: { time: true, range: () => [state.from, state.to] } },
       axes: [
-        Object.assign({}, axis, { stroke: muted }),
+        Object.assign({}, axis, { stroke: muted, space: 80 }),
         Object.assign({}, axis, { size: 56, values: (u, vals) => vals.map(short) }),
       ],
       legend: { live: true },
