@@ -54,8 +54,9 @@ impl Herd {
         let find = |scheme: &str| -> SocketAddr {
             head.split_whitespace()
                 .find_map(|w| w.strip_prefix(scheme))
-                .map(|a| a.trim_end_matches(';').trim_end_matches("/metrics"))
                 .unwrap_or_else(|| panic!("no {scheme} in {head}"))
+                .trim_end_matches(';')
+                .trim_end_matches("/metrics")
                 .parse()
                 .unwrap()
         };

@@ -265,6 +265,80 @@ mod tests {
         {"title": "Orders", "queries": ["sum:shop.orders{*}.as_count()"], "layout": {"x": 0, "y": 0, "w": 6, "h": 2}}
     ]}"#;
 
+    /// A small deterministic generator (no dependency): xorshift64*.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n.max(1)
+        }
+    }
+
+    /// Property, over 20,000 damaged copies of a good dashboard (bytes flipped, cut, doubled,
+    /// JSON punctuation and numbers put in): parsing never panics, and whatever is accepted
+    /// keeps every layout inside the grid and reads back equal from its own JSON.
+    #[test]
+    fn damaged_dashboards_are_refused_or_read_back_equal() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let pieces: [&[u8]; 10] = [
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b",",
+            b":",
+            b"\"",
+            b"13",
+            b"-1",
+            b"\"w\": 12",
+        ];
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let mut text = SHOP.as_bytes().to_vec();
+            for _ in 0..=rng.below(3) {
+                let at = rng.below(text.len());
+                match rng.below(4) {
+                    0 => text[at] = rng.below(256) as u8,
+                    1 => {
+                        let end = (at + rng.below(8)).min(text.len());
+                        text.drain(at..end);
+                    }
+                    2 => {
+                        let piece = text[at..(at + rng.below(16)).min(text.len())].to_vec();
+                        text.splice(at..at, piece);
+                    }
+                    _ => {
+                        let piece = pieces[rng.below(pieces.len())];
+                        text.splice(at..at, piece.iter().copied());
+                    }
+                }
+                if text.is_empty() {
+                    break;
+                }
+            }
+            let Ok(d) = parse(&text, "shop") else {
+                continue;
+            };
+            accepted += 1;
+            for w in &d.widgets {
+                assert!(
+                    w.layout.x + w.layout.w <= COLUMNS && w.layout.w >= 1,
+                    "{d:?}"
+                );
+                assert!(!w.queries.is_empty() && w.queries.len() <= MAX_QUERIES);
+            }
+            let again = parse(&serde_json::to_vec(&d).unwrap(), "shop").unwrap();
+            assert_eq!(again, d);
+        }
+        assert!(
+            accepted > 100,
+            "only {accepted} accepted: the damage is too blunt to test much"
+        );
+    }
+
     #[test]
     fn a_dashboard_round_trips_through_its_file_and_is_deleted() {
         let dir = tempfile::tempdir().unwrap();
