@@ -12,6 +12,7 @@ const EMPTY: u8 = 0;
 const REGULAR: u8 = 1;
 const PCO: u8 = 2;
 const SMALL: u8 = 3;
+const DECIMAL: u8 = 4;
 
 /// Columns this long or longer go to pco without trying the small form.
 const SMALL_MAX: usize = 256;
@@ -54,6 +55,57 @@ fn read_small_f64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<f64>, Decode
             bits ^= u64::from_le_bytes(b) << (trail * 8);
         }
         out.push(f64::from_bits(bits));
+    }
+    if !r.is_empty() {
+        return Err(DecodeError::new(
+            r.at,
+            format!("{what}: bytes after {n} values"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Short decimals (what statsd rates and their rollups are: `12.3`): the values as integers
+/// scaled by `10^k`, zigzag varint deltas, when every value comes back bit for bit.
+fn decimal_f64(values: &[f64]) -> Option<Vec<u8>> {
+    (0..=4).find_map(|k: i32| {
+        let scale = 10f64.powi(k);
+        let ints: Option<Vec<i64>> = values
+            .iter()
+            .map(|&v| {
+                let x = (v * scale).round();
+                (x.abs() < 9.0e15 && ((x as i64) as f64 / scale).to_bits() == v.to_bits())
+                    .then_some(x as i64)
+            })
+            .collect();
+        let ints = ints?;
+        let mut w = Writer::default();
+        w.u8(DECIMAL);
+        w.u8(k as u8);
+        let mut last = 0i64;
+        for x in ints {
+            w.zigzag(x - last);
+            last = x;
+        }
+        Some(w.buf)
+    })
+}
+
+fn read_decimal_f64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<f64>, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let k = r.u8(what)?;
+    if k > 4 {
+        return Err(DecodeError::new(
+            0,
+            format!("{what}: decimal scale {k} out of range"),
+        ));
+    }
+    let scale = 10f64.powi(i32::from(k));
+    let mut last = 0i64;
+    let mut out = Vec::with_capacity(n.min(bytes.len()));
+    for _ in 0..n {
+        last = last.wrapping_add(r.zigzag(what)?);
+        out.push(last as f64 / scale);
     }
     if !r.is_empty() {
         return Err(DecodeError::new(
@@ -196,7 +248,14 @@ pub(crate) fn encode_f64(values: &[f64]) -> Vec<u8> {
             w.u8(REGULAR);
             w.f64(*first);
         }
-        _ => w.buf = smaller(|| pco_bytes(values), || small_f64(values), values.len()),
+        _ => {
+            w.buf = smaller(|| pco_bytes(values), || small_f64(values), values.len());
+            if values.len() < SMALL_MAX {
+                if let Some(d) = decimal_f64(values).filter(|d| d.len() < w.buf.len()) {
+                    w.buf = d;
+                }
+            }
+        }
     }
     w.buf
 }
@@ -216,6 +275,7 @@ pub(crate) fn decode_f64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<f64>,
         }
         PCO => pco_values(&bytes[1..], n, what),
         SMALL => read_small_f64(&bytes[1..], n, what),
+        DECIMAL => read_decimal_f64(&bytes[1..], n, what),
         t => Err(DecodeError::new(
             0,
             format!("{what}: unknown column encoding {t}"),
@@ -307,5 +367,42 @@ mod tests {
             .what
             .contains("unknown"));
         assert!(decode_u64(&[1], 0, "c").is_err());
+    }
+
+    #[test]
+    fn short_columns_take_the_small_or_decimal_form() {
+        let short = [1.5, 2.25, -3.0, 1e300];
+        let enc = encode_f64(&short);
+        assert_eq!(enc[0], SMALL);
+        assert_eq!(decode_f64(&enc, 4, "v").unwrap(), short);
+        let starts = [0, 60_000, 180_000, 240_000];
+        assert_eq!(encode_i64(&starts)[0], SMALL);
+        assert_eq!(decode_i64(&encode_i64(&starts), 4, "t").unwrap(), starts);
+        let counts = [6, 5, u64::MAX];
+        assert_eq!(decode_u64(&encode_u64(&counts), 3, "c").unwrap(), counts);
+        assert!(decode_f64(&[SMALL, 0x09], 1, "v")
+            .unwrap_err()
+            .what
+            .contains("control"));
+        assert!(decode_f64(&[SMALL, 0, 0], 1, "v")
+            .unwrap_err()
+            .what
+            .contains("after"));
+        // Short decimals as scaled integers, bit for bit.
+        let rates = [12.3, 0.1, 7.0, 1234.5, -0.7, 0.0];
+        let enc = encode_f64(&rates);
+        assert_eq!(enc[0], DECIMAL);
+        assert!(enc.len() < 16, "{}", enc.len());
+        assert_eq!(decode_f64(&enc, 6, "v").unwrap(), rates);
+        // What no scale gives back exactly is stored another way.
+        for odd in [[0.1 + 0.2, 1.0], [-0.0, 1.0], [1e300, 2.0], [f64::NAN, 1.0]] {
+            let back = decode_f64(&encode_f64(&odd), 2, "v").unwrap();
+            let back: Vec<u64> = back.into_iter().map(f64::to_bits).collect();
+            assert_eq!(back, odd.map(f64::to_bits));
+        }
+        assert!(decode_f64(&[DECIMAL, 9, 0], 1, "v")
+            .unwrap_err()
+            .what
+            .contains("scale"));
     }
 }
