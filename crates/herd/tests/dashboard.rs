@@ -187,6 +187,26 @@ fn the_page_needs_the_token_as_the_api_does() {
 }
 
 #[test]
+fn without_a_store_the_page_is_served_and_the_dashboards_api_says_why_not() {
+    let data = tempfile::tempdir().unwrap();
+    let h = Herd::start(data.path(), &["--no-store"]);
+    assert_eq!(get(h.http, "/", &[]).status, 200);
+    for path in [
+        "/api/v1/dashboards",
+        "/api/v1/dashboards/shop",
+        "/api/herd/top",
+    ] {
+        let r = get(h.http, path, &[]);
+        assert_eq!(r.status, 503, "{path}");
+        assert!(r.text().contains("--no-store"), "{path}: {}", r.text());
+    }
+    let (status, _) = send(h.http, "PUT", "/api/v1/dashboards/shop", SHOP);
+    assert_eq!(status, 503);
+    assert!(!data.path().join("dashboards").exists());
+    h.stop();
+}
+
+#[test]
 fn dashboards_are_saved_checked_listed_deleted_and_kept_across_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let h = Herd::start(data.path(), &[]);
