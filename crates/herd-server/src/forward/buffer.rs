@@ -40,8 +40,9 @@ impl Payload {
             as u64
     }
 
-    /// The file form: magic, three length-prefixed texts, points, oldest, body.
-    fn to_bytes(&self) -> Vec<u8> {
+    /// The file form: magic `herdfwd1`, path, content type and encoding (each a `u32`
+    /// little-endian length and UTF-8), points and oldest (`u64` little-endian), the body.
+    pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.size() as usize);
         out.extend_from_slice(MAGIC);
         for s in [&self.path, &self.content_type, &self.encoding] {
@@ -55,26 +56,28 @@ impl Payload {
     }
 
     /// Reads the file form; the error says what is wrong and at which byte.
-    fn from_bytes(data: &[u8]) -> Result<Self, String> {
-        let mut at = 0;
-        let mut take = |n: usize| -> Result<&[u8], String> {
+    pub fn from_bytes(data: &[u8]) -> Result<Self, String> {
+        fn take<'d>(data: &'d [u8], at: &mut usize, n: usize) -> Result<&'d [u8], String> {
             let piece = data
-                .get(at..at + n)
+                .get(*at..at.saturating_add(n))
                 .ok_or_else(|| format!("truncated at byte {at} (wanted {n} more)"))?;
-            at += n;
+            *at += n;
             Ok(piece)
-        };
-        if take(8)? != MAGIC {
+        }
+        let mut at = 0;
+        if take(data, &mut at, 8)? != MAGIC {
             return Err("not a herd forward payload (bad magic at byte 0)".into());
         }
         let mut texts = Vec::new();
         for _ in 0..3 {
-            let len = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes")) as usize;
-            let text = std::str::from_utf8(take(len)?).map_err(|e| format!("bad text: {e}"))?;
+            let len = u32::from_le_bytes(take(data, &mut at, 4)?.try_into().expect("4 bytes"));
+            let start = at;
+            let text = std::str::from_utf8(take(data, &mut at, len as usize)?)
+                .map_err(|e| format!("bad UTF-8 in the text at byte {start}: {e}"))?;
             texts.push(text.to_owned());
         }
-        let points = u64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
-        let oldest_s = u64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
+        let points = u64::from_le_bytes(take(data, &mut at, 8)?.try_into().expect("8 bytes"));
+        let oldest_s = u64::from_le_bytes(take(data, &mut at, 8)?.try_into().expect("8 bytes"));
         let body = data[at..].to_vec();
         let encoding = texts.pop().unwrap_or_default();
         let content_type = texts.pop().unwrap_or_default();
@@ -355,5 +358,35 @@ mod tests {
         let (b, problems) = Buffer::open(Some(dir.path().into()), 1 << 20).unwrap();
         assert!(b.is_empty());
         assert!(problems[0].contains("truncated at byte 8"), "{problems:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_file_form_round_trips_and_any_cut_is_an_error(
+            path in ".{0,40}", ctype in ".{0,20}", enc in "[a-z]{0,8}",
+            points in proptest::prelude::any::<u64>(), oldest in proptest::prelude::any::<u64>(),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let p = Payload { path, content_type: ctype, encoding: enc, points, oldest_s: oldest, body };
+            let bytes = p.to_bytes();
+            proptest::prop_assert_eq!(Payload::from_bytes(&bytes).unwrap(), p.clone());
+            // Cut inside the header: an error naming a byte, never a panic.
+            let header = bytes.len() - p.body.len();
+            let at = cut.index(header);
+            let err = Payload::from_bytes(&bytes[..at]).unwrap_err();
+            proptest::prop_assert!(err.contains("byte"), "{}", err);
+        }
+
+        #[test]
+        fn any_bytes_read_without_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..100)) {
+            let mut with_magic = MAGIC.to_vec();
+            with_magic.extend_from_slice(&data);
+            for input in [&data[..], &with_magic[..]] {
+                if let Ok(p) = Payload::from_bytes(input) {
+                    proptest::prop_assert_eq!(p.to_bytes(), input.to_vec());
+                }
+            }
+        }
     }
 }

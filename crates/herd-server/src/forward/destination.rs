@@ -54,11 +54,25 @@ pub struct ForwardSink {
     queue: Arc<Queue>,
     target: Target,
     telemetry: Arc<Telemetry>,
-    sender: Option<JoinHandle<()>>,
+    /// Started at the first flush, so that nothing it says comes before the daemon's first
+    /// line (where it listens).
+    sender: Sender,
+}
+
+/// The sending thread: what it needs before it starts, then its handle.
+enum Sender {
+    Ready {
+        client: Client,
+        max_age_s: Option<u64>,
+        problems: Vec<String>,
+    },
+    Running(JoinHandle<()>),
+    Done,
 }
 
 impl ForwardSink {
-    /// Opens the buffer (picking up what an earlier run left in `dir`) and starts the sender.
+    /// Opens the buffer (picking up what an earlier run left in `dir`); the sender starts
+    /// at the first flush.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
         name: &str,
@@ -71,17 +85,18 @@ impl ForwardSink {
         telemetry: Arc<Telemetry>,
     ) -> Self {
         let shown = dir.as_ref().map(|d| d.display().to_string());
+        let mut problems = Vec::new();
         let buffer = match Buffer::open(dir, limit) {
-            Ok((buffer, problems)) => {
-                for p in problems {
-                    crate::internal_events::forward_buffer_damaged(name, &p);
-                }
+            Ok((buffer, found)) => {
+                problems = found
+                    .into_iter()
+                    .map(|p| format!("skipping an unreadable buffered payload: {p}"))
+                    .collect();
                 buffer
             }
             Err(e) => {
-                crate::log::warn(&format!(
-                    "forward to {name}: cannot use {} for the retry buffer ({e}); \
-                     keeping it in memory only",
+                problems.push(format!(
+                    "cannot use {} for the retry buffer ({e}); keeping it in memory only",
                     shown.unwrap_or_default()
                 ));
                 Buffer::open(None, limit).expect("a memory buffer").0
@@ -95,40 +110,59 @@ impl ForwardSink {
         });
         let counters = &telemetry.forward[target as usize];
         queue.report(&queue.lock(), counters);
-        // Said once they are through, not now: the first line a daemon prints is where it
-        // listens.
-        let earlier = queue.lock().len();
-        let sender = {
-            let queue = queue.clone();
-            let telemetry = telemetry.clone();
-            let name = name.to_owned();
-            std::thread::Builder::new()
-                .name(format!("herd-fwd-{}", target.as_str()))
-                .spawn(move || {
-                    send_loop(
-                        &name,
-                        &queue,
-                        &client,
-                        earlier,
-                        max_age_s,
-                        &telemetry.forward[target as usize],
-                    );
-                })
-                .expect("spawn a thread")
-        };
         Self {
             name: name.to_owned(),
             encoder,
             queue,
             target,
             telemetry,
-            sender: Some(sender),
+            sender: Sender::Ready {
+                client,
+                max_age_s,
+                problems,
+            },
         }
+    }
+
+    /// Starts the sending thread, once.
+    fn start_sender(&mut self) {
+        let Sender::Ready {
+            client,
+            max_age_s,
+            problems,
+        } = std::mem::replace(&mut self.sender, Sender::Done)
+        else {
+            return;
+        };
+        for p in problems {
+            crate::log::warn(&format!("forward to {}: {p}", self.name));
+        }
+        // The payloads an earlier run left: said once they are through.
+        let earlier = self.queue.lock().len();
+        let queue = self.queue.clone();
+        let telemetry = self.telemetry.clone();
+        let name = self.name.clone();
+        let target = self.target;
+        let handle = std::thread::Builder::new()
+            .name(format!("herd-fwd-{}", target.as_str()))
+            .spawn(move || {
+                send_loop(
+                    &name,
+                    &queue,
+                    &client,
+                    earlier,
+                    max_age_s,
+                    &telemetry.forward[target as usize],
+                );
+            })
+            .expect("spawn a thread");
+        self.sender = Sender::Running(handle);
     }
 }
 
 impl Sink for ForwardSink {
     fn write(&mut self, flush: &Flush) -> io::Result<()> {
+        self.start_sender();
         let counters = &self.telemetry.forward[self.target as usize];
         let payloads = self.encoder.encode(flush, counters);
         if payloads.is_empty() {
@@ -155,9 +189,10 @@ impl Sink for ForwardSink {
     }
 
     fn close(&mut self) -> io::Result<()> {
+        self.start_sender();
         self.queue.closing.store(true, Relaxed);
         self.queue.wake.notify_one();
-        if let Some(sender) = self.sender.take() {
+        if let Sender::Running(sender) = std::mem::replace(&mut self.sender, Sender::Done) {
             let deadline = Instant::now() + DRAIN;
             while !sender.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(10));

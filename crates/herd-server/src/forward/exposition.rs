@@ -394,4 +394,82 @@ mod tests {
         e.update(&Flush::default(), TTL_MS + 10);
         assert_eq!(e.render(), "");
     }
+
+    /// Whether `name` is a legacy Prometheus metric or label name.
+    fn legal(name: &str) -> bool {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }
+
+    /// The label names of `k="v",…}` (values unescaped as the text format says) and what
+    /// follows the `}`.
+    fn label_names(text: &str) -> (Vec<String>, &str) {
+        let mut names = Vec::new();
+        let mut rest = text;
+        loop {
+            let (name, after) = rest.split_once("=\"").expect("name=\"");
+            names.push(name.to_owned());
+            let mut chars = after.char_indices();
+            let end = loop {
+                match chars.next().expect("a closing quote") {
+                    (_, '\\') => {
+                        chars.next();
+                    }
+                    (i, '"') => break i,
+                    _ => {}
+                }
+            };
+            rest = &after[end + 1..];
+            if let Some(r) = rest.strip_prefix('}') {
+                return (names, r);
+            }
+            rest = rest.strip_prefix(',').expect("a comma between labels");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_names_and_tags_give_legal_lines(
+            names in proptest::collection::vec(".{0,12}", 1..6),
+            tags in proptest::collection::vec(".{0,10}", 0..5),
+            value in proptest::prelude::any::<f64>(),
+        ) {
+            let e = Exposition::default();
+            let mut flush = Flush::default();
+            let mut sorted = tags.clone();
+            sorted.sort();
+            sorted.dedup();
+            let tags: Vec<&str> = sorted.iter().map(String::as_str).collect();
+            for (i, n) in names.iter().enumerate() {
+                let kind = [PointKind::Gauge, PointKind::Rate, PointKind::Count][i % 3];
+                flush.points.push(point(n, &tags, kind, Value::Scalar(value)));
+            }
+            e.update(&flush, 1);
+            let page = e.render();
+            let mut typed = std::collections::HashSet::new();
+            for line in page.lines() {
+                if let Some(rest) = line.strip_prefix("# TYPE ") {
+                    let name = rest.split(' ').next().unwrap();
+                    proptest::prop_assert!(legal(name), "{}", line);
+                    proptest::prop_assert!(typed.insert(name.to_owned()), "two TYPE lines: {}", line);
+                    continue;
+                }
+                if line.starts_with('#') {
+                    continue;
+                }
+                let name_end = line.find(['{', ' ']).unwrap();
+                proptest::prop_assert!(legal(&line[..name_end]), "{}", line);
+                if line[name_end..].starts_with('{') {
+                    let (names, rest) = label_names(&line[name_end + 1..]);
+                    for k in &names {
+                        proptest::prop_assert!(legal(k) && !k.starts_with("__"), "{}", line);
+                    }
+                    proptest::prop_assert!(rest.starts_with(' '), "{}", line);
+                }
+            }
+        }
+    }
 }

@@ -176,7 +176,7 @@ pub fn sinks(config: &ForwardConfig, telemetry: &Arc<Telemetry>) -> Vec<Box<dyn 
             dir(&dir_name("remote-write", url)),
             config.buffer_bytes,
             transport::Client::new(url, remote_write::headers(), false),
-            Box::new(remote_write::Encoder),
+            Box::new(remote_write::Encoder::default()),
             Some(remote_write::MAX_AGE_S),
             Target::RemoteWrite,
             telemetry.clone(),

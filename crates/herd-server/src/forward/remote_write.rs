@@ -11,9 +11,10 @@
 //! Labels: the point's `key:value` tags (bare tags dropped) and `host`, as on `/metrics/app`;
 //! sorted by name with `__name__`, none empty. Timestamps are the bucket starts, in ms.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use herd_aggregate::{Flush, Point, Value};
+use herd_aggregate::{Context, Flush, Point, Value};
 use prost::Message;
 
 use super::buffer::Payload;
@@ -75,121 +76,170 @@ pub fn headers() -> Vec<(String, String)> {
     )]
 }
 
-/// The encoder of remote-write requests.
-pub struct Encoder;
-
-type Series = BTreeMap<Vec<(String, String)>, Vec<Sample>>;
-
-fn add(
-    series: &mut Series,
-    name: String,
-    base: &BTreeMap<String, String>,
-    extra: Option<(&str, String)>,
-    sample: Sample,
-) {
-    let mut labels: Vec<(String, String)> = Vec::with_capacity(base.len() + 2);
-    labels.push(("__name__".to_owned(), name));
-    labels.extend(base.iter().map(|(k, v)| (k.clone(), v.clone())));
-    if let Some((k, v)) = extra {
-        labels.push((k.to_owned(), v));
-    }
-    labels.sort();
-    series.entry(labels).or_default().push(sample);
+/// The encoder of remote-write requests. Each series' labels (sorted, sanitised, with
+/// `__name__`) are protobuf-encoded once and kept from one flush to the next (a context
+/// reports at every flush and its labels do not change); a flush then only appends the
+/// samples. Series not seen for [`KEEP_FLUSHES`] flushes are forgotten.
+#[derive(Default)]
+pub struct Encoder {
+    labels: HashMap<(usize, Arc<str>), Cached>,
+    flushes: u64,
 }
 
-/// The series of one point.
-fn point_series(p: &Point, series: &mut Series) {
+/// Flushes a series' labels stay cached without being seen.
+pub const KEEP_FLUSHES: u64 = 3;
+
+struct Cached {
+    /// Holds the context, so that its address names no other while cached.
+    _context: Arc<Context>,
+    /// The encoded `labels` fields of each series of the point: one for a number; for a
+    /// sketch `_count`, `_sum`, then one per quantile.
+    series: Vec<Vec<u8>>,
+    seen: u64,
+}
+
+/// The encoded `TimeSeries.labels` of `labels` with `__name__` = `name` and `extra` added,
+/// sorted by name.
+fn encode_labels(
+    base: &[(String, String)],
+    name: String,
+    extra: Option<(&str, String)>,
+) -> Vec<u8> {
+    let mut labels: Vec<Label> = base
+        .iter()
+        .map(|(name, value)| Label {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect();
+    labels.push(Label {
+        name: "__name__".to_owned(),
+        value: name,
+    });
+    if let Some((k, v)) = extra {
+        labels.push(Label {
+            name: k.to_owned(),
+            value: v,
+        });
+    }
+    labels.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    TimeSeries {
+        labels,
+        samples: Vec::new(),
+    }
+    .encode_to_vec()
+}
+
+/// The encoded labels of every series of a point.
+fn point_labels(p: &Point) -> Vec<Vec<u8>> {
     let name = sanitize(&p.name());
-    let base = labels(p);
-    let timestamp = p.timestamp_ms as i64;
-    match &p.value {
-        Value::Scalar(v) => add(
-            series,
-            name,
-            &base,
-            None,
-            Sample {
-                value: *v,
-                timestamp,
-            },
-        ),
-        Value::Sketch(s) => {
-            let count = Sample {
-                value: s.count() as f64,
-                timestamp,
-            };
-            add(series, format!("{name}_count"), &base, None, count);
-            let sum = Sample {
-                value: s.sum(),
-                timestamp,
-            };
-            add(series, format!("{name}_sum"), &base, None, sum);
-            if s.count() > 0 {
-                for q in QUANTILES {
-                    let sample = Sample {
-                        value: s.quantile(q),
-                        timestamp,
-                    };
-                    add(
-                        series,
-                        name.clone(),
-                        &base,
-                        Some(("quantile", q.to_string())),
-                        sample,
-                    );
-                }
+    let base: Vec<(String, String)> = labels(p).into_iter().collect();
+    match p.value {
+        Value::Scalar(_) => vec![encode_labels(&base, name, None)],
+        Value::Sketch(_) => {
+            let mut out = vec![
+                encode_labels(&base, format!("{name}_count"), None),
+                encode_labels(&base, format!("{name}_sum"), None),
+            ];
+            for q in QUANTILES {
+                out.push(encode_labels(
+                    &base,
+                    name.clone(),
+                    Some(("quantile", q.to_string())),
+                ));
             }
+            out
         }
     }
 }
 
-/// One request's body and its payload.
-fn payload(timeseries: Vec<TimeSeries>) -> Payload {
-    let points = timeseries.iter().map(|t| t.samples.len() as u64).sum();
-    let oldest_ms = timeseries
-        .iter()
-        .flat_map(|t| t.samples.iter().map(|s| s.timestamp))
-        .min()
-        .unwrap_or(0);
-    let raw = WriteRequest { timeseries }.encode_to_vec();
-    let body = snap::raw::Encoder::new()
-        .compress_vec(&raw)
-        .expect("snappy compresses any input that fits in memory");
-    Payload {
-        path: String::new(),
-        content_type: "application/x-protobuf".to_owned(),
-        encoding: "snappy".to_owned(),
-        points,
-        oldest_s: (oldest_ms.max(0) / 1000) as u64,
-        body,
+/// Appends one `TimeSeries` (field 1 of `WriteRequest`) of one sample.
+fn push_series(raw: &mut Vec<u8>, labels: &[u8], value: f64, timestamp: i64) {
+    use prost::encoding::{encode_varint, encoded_len_varint};
+    let sample = 1 + 8 + 1 + encoded_len_varint(timestamp as u64);
+    let series = labels.len() + 1 + encoded_len_varint(sample as u64) + sample;
+    raw.push(0x0a);
+    encode_varint(series as u64, raw);
+    raw.extend_from_slice(labels);
+    raw.push(0x12);
+    encode_varint(sample as u64, raw);
+    raw.push(0x09);
+    raw.extend_from_slice(&value.to_le_bytes());
+    raw.push(0x10);
+    encode_varint(timestamp as u64, raw);
+}
+
+/// A request being filled.
+#[derive(Default)]
+struct Request {
+    raw: Vec<u8>,
+    series: usize,
+    oldest_ms: i64,
+}
+
+impl Request {
+    fn push(&mut self, labels: &[u8], value: f64, timestamp: i64) {
+        if self.series == 0 || timestamp < self.oldest_ms {
+            self.oldest_ms = timestamp;
+        }
+        push_series(&mut self.raw, labels, value, timestamp);
+        self.series += 1;
+    }
+
+    /// The payload: snappy block format of the `WriteRequest`.
+    fn payload(&self) -> Payload {
+        let body = snap::raw::Encoder::new()
+            .compress_vec(&self.raw)
+            .expect("snappy compresses any input that fits in memory");
+        Payload {
+            path: String::new(),
+            content_type: "application/x-protobuf".to_owned(),
+            encoding: "snappy".to_owned(),
+            points: self.series as u64,
+            oldest_s: (self.oldest_ms.max(0) / 1000) as u64,
+            body,
+        }
     }
 }
 
 impl Encode for Encoder {
     fn encode(&mut self, flush: &Flush, _counters: &Counters) -> Vec<Payload> {
-        let mut series = Series::new();
-        for p in &flush.points {
-            point_series(p, &mut series);
-        }
+        self.flushes += 1;
+        let flushes = self.flushes;
         let mut out = Vec::new();
-        let mut batch = Vec::new();
-        for (labels, mut samples) in series {
-            samples.sort_by_key(|s| s.timestamp);
-            samples.dedup_by_key(|s| s.timestamp);
-            batch.push(TimeSeries {
-                labels: labels
-                    .into_iter()
-                    .map(|(name, value)| Label { name, value })
-                    .collect(),
-                samples,
+        let mut request = Request::default();
+        for p in &flush.points {
+            let key = (Arc::as_ptr(&p.context) as usize, p.suffix.clone());
+            let cached = self.labels.entry(key).or_insert_with(|| Cached {
+                _context: p.context.clone(),
+                series: point_labels(p),
+                seen: flushes,
             });
-            if batch.len() == SERIES_PER_REQUEST {
-                out.push(payload(std::mem::take(&mut batch)));
+            cached.seen = flushes;
+            let timestamp = p.timestamp_ms as i64;
+            // A flush holds one point per series and bucket: each series is one sample (a
+            // series in two buckets, at shutdown, is two entries in time order).
+            match &p.value {
+                Value::Scalar(v) => request.push(&cached.series[0], *v, timestamp),
+                Value::Sketch(s) => {
+                    request.push(&cached.series[0], s.count() as f64, timestamp);
+                    request.push(&cached.series[1], s.sum(), timestamp);
+                    if s.count() > 0 {
+                        for (q, labels) in QUANTILES.iter().zip(&cached.series[2..]) {
+                            request.push(labels, s.quantile(*q), timestamp);
+                        }
+                    }
+                }
+            }
+            if request.series >= SERIES_PER_REQUEST {
+                out.push(request.payload());
+                request = Request::default();
             }
         }
-        if !batch.is_empty() {
-            out.push(payload(batch));
+        if request.series > 0 {
+            out.push(request.payload());
         }
+        self.labels.retain(|_, c| flushes - c.seen < KEEP_FLUSHES);
         out
     }
 }
@@ -224,13 +274,15 @@ mod tests {
                 value,
             });
         }
-        let payloads = Encoder.encode(&flush, &Counters::default());
+        let payloads = Encoder::default().encode(&flush, &Counters::default());
         assert_eq!(payloads.len(), 1);
         let p = &payloads[0];
         assert_eq!(p.points, 1 + 2 + 3);
         assert_eq!(p.oldest_s, 1_700_000_000);
         let raw = snap::raw::Decoder::new().decompress_vec(&p.body).unwrap();
         let req = WriteRequest::decode(&raw[..]).unwrap();
+        // The hand-written encoding is the canonical one (no value here is a default).
+        assert_eq!(req.encode_to_vec(), raw);
         let hits = req
             .timeseries
             .iter()

@@ -159,7 +159,8 @@ def packed(v, zigzag):
 
 
 def dogsketch(b, w):
-    d = {"k": [], "n": []}
+    # proto3: a field at its default value is not on the wire.
+    d = {"ts": 0, "cnt": 0, "min": 0.0, "max": 0.0, "avg": 0.0, "sum": 0.0, "k": [], "n": []}
     names = {1: "ts", 2: "cnt", 3: "min", 4: "max", 5: "avg", 6: "sum"}
     for num, wt, v in fields(b):
         if num in (1, 2):
@@ -175,10 +176,10 @@ def dogsketch(b, w):
             raise Invalid(f"{w}: unknown Dogsketch field {num}")
     check(len(d["k"]) == len(d["n"]), f"{w}: {len(d['k'])} keys but {len(d['n'])} counts")
     check(d["k"] == sorted(d["k"]), f"{w}: keys not ascending")
-    check(sum(d["n"]) == d.get("cnt", 0), f"{w}: bin counts {sum(d['n'])} != cnt {d.get('cnt')}")
+    check(sum(d["n"]) == d["cnt"], f"{w}: bin counts {sum(d['n'])} != cnt {d['cnt']}")
     check(all(-32768 <= k <= 32767 for k in d["k"]), f"{w}: key out of the Agent's range")
-    check(d.get("min", 0) <= d.get("max", 0), f"{w}: min > max")
-    fresh(d.get("ts", 0), w)
+    check(d["min"] <= d["max"], f"{w}: min > max")
+    fresh(d["ts"], w)
     return d
 
 
