@@ -150,6 +150,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     let outcome = wait_ready(&mut child, web, http, &log_path)
         .and_then(|()| drive(&mut child, &signals, web, ramp, duration, &log_path));
+    // What the daemon dropped (UDP datagrams and messages), asked before it stops: a count
+    // that differs has its reason here.
+    let drops = dropped(http);
     // Whatever happened, stop the processes before saying anything else.
     let stopped = stop(&mut child);
     let tally = outcome?;
@@ -172,6 +175,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "DIFFERS from the answered requests"
         }
     );
+    if let Some(drops) = drops {
+        println!("  daemon          {drops} datagrams or messages dropped");
+    }
     println!("  data            {}", data.display());
     println!("  look again      herd query --data-dir {} 'sum:shop.requests{{*}} by {{status}}.as_count()' --from -1h", data.display());
     println!("                  herd statsd --data-dir {} --udp off   (the dashboard at http://127.0.0.1:8127/)", data.display());
@@ -380,6 +386,26 @@ fn left_behind(dir: &Path) -> Vec<i32> {
         .collect();
     pids.sort_unstable();
     pids
+}
+
+/// The daemon's drop counters (`herd_dogstatsd_*_dropped_total` from `/metrics`), summed.
+fn dropped(http: SocketAddr) -> Option<u64> {
+    use std::io::Read as _;
+    let mut conn = TcpStream::connect_timeout(&http, Duration::from_secs(2)).ok()?;
+    conn.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: herd\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut text = String::new();
+    conn.read_to_string(&mut text).ok()?;
+    let total: f64 = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("herd_dogstatsd_datagrams_dropped_total")
+                || l.starts_with("herd_dogstatsd_messages_dropped_total")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    Some(total as u64)
 }
 
 /// The request counter's total in the store between two times (Unix ms).
