@@ -74,6 +74,24 @@ impl Herd {
     }
 }
 
+/// A failing test does not leave its daemon running.
+impl Drop for Herd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A request with a body (`PUT`, `DELETE`): status and body.
 fn send(http: SocketAddr, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
     let mut conn = TcpStream::connect(http).unwrap();
@@ -403,12 +421,13 @@ fn a_real_browser_draws_the_overview_explorer_and_a_saved_dashboard() {
     let h = Herd::start(data.path(), &[]);
     let stop = Arc::new(AtomicBool::new(false));
     let feeder = feed(h.udp, stop.clone());
-    let mut blast = Command::new(env!("CARGO_BIN_EXE_herd"))
+    let blast = Command::new(env!("CARGO_BIN_EXE_herd"))
         .args(["blast", "--target", &format!("udp://{}", h.udp)])
         .args(["--rate", "2000", "--duration", "120s", "--contexts", "500"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+        .map(Killed)
         .unwrap();
     // A few flushes, so that every chart has points.
     std::thread::sleep(Duration::from_secs(4));
@@ -421,8 +440,7 @@ fn a_real_browser_draws_the_overview_explorer_and_a_saved_dashboard() {
     .json();
     assert_eq!(answer["series"].as_array().unwrap().len(), 3, "{answer}");
     drive("first", h.http, &out);
-    let _ = blast.kill();
-    let _ = blast.wait();
+    drop(blast);
     stop.store(true, Ordering::Relaxed);
     assert!(feeder.join().unwrap() > 0);
     h.stop();
