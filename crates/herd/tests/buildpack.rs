@@ -308,7 +308,11 @@ fn the_buildpack_builds_a_slug_whose_dynos_run_herd_beside_the_app() {
         c.arg("bash").arg("/platform/dyno.sh").args(args);
         run(c)
     };
-    let out = dyno("web.1", &[], &["web", "200"]);
+    let out = dyno(
+        "web.1",
+        &[("DD_DOGSTATSD_TAGS", "team:shop tier:front")],
+        &["web", "200"],
+    );
     assert!(out.status.success());
     let web = std::fs::read_to_string(results.join("web.txt")).unwrap();
     eprintln!("{web}");
@@ -331,6 +335,8 @@ fn the_buildpack_builds_a_slug_whose_dynos_run_herd_beside_the_app() {
         requests(&data, "dyno:web.1,dynotype:web,appname:shop-test"),
         200.0
     );
+    // The Agent's space-separated DD_DOGSTATSD_TAGS config var comes first.
+    assert_eq!(requests(&data, "team:shop,tier:front,dynotype:web"), 200.0);
 
     // herd alone: listening soon after the profile script, silent while idle.
     let out = dyno("web.1", &[], &["probe", "3"]);
