@@ -97,8 +97,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let http = http_address(args.port)?;
     let udp = free_udp()?;
     let web = free_tcp()?;
+    // Every point of this run carries `demo_run:<start in seconds>`, so that the count asks
+    // for this run's requests only, whatever earlier runs left in the same directory.
+    let run_tag = format!("demo_run:{}", herd_server::clock::now_ms() / 1000);
     let statsd_flags = format!(
-        "--udp {udp} --http {http} --data-dir {} --hostname demo --dashboard {}",
+        "--udp {udp} --http {http} --data-dir {} --hostname demo --tags {run_tag} --dashboard {}",
         data.display(),
         dir.join("shop.json").display()
     );
@@ -162,7 +165,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     let answered = tally.answered.load(Ordering::Relaxed);
     let failed = tally.failed.load(Ordering::Relaxed);
-    let counted = count_requests(&data, started_ms - 60_000, ended_ms + 60_000)?;
+    let counted = count_requests(&data, &run_tag, started_ms - 60_000, ended_ms + 60_000)?;
     println!("herd demo: stopped; herd start exited with {status}");
     println!("  load generator  {}", tally.summary());
     println!(
@@ -408,11 +411,12 @@ fn dropped(http: SocketAddr) -> Option<u64> {
     Some(total as u64)
 }
 
-/// The request counter's total in the store between two times (Unix ms).
-fn count_requests(data: &Path, from_ms: i64, to_ms: i64) -> anyhow::Result<u64> {
+/// The request counter's total in the store for one run's tag, between two times (Unix ms).
+fn count_requests(data: &Path, run_tag: &str, from_ms: i64, to_ms: i64) -> anyhow::Result<u64> {
     let store = super::query::herd_tsdb_open(&data.to_path_buf())?;
     let source = herd_server::store::StoreSource(&store);
-    let answer = herd_query::evaluate(&source, "sum:shop.requests{*}.as_count()", from_ms, to_ms)
+    let query = format!("sum:shop.requests{{{run_tag}}}.as_count()");
+    let answer = herd_query::evaluate(&source, &query, from_ms, to_ms)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let total: f64 = answer
         .series
