@@ -184,3 +184,44 @@ fn without_the_shop_binary_the_demo_says_how_to_build_it() {
     // Nothing was started, and no directory made.
     assert!(!tmp.path().join("d").exists());
 }
+
+#[test]
+fn a_demo_killed_with_sigkill_takes_its_processes_with_it() {
+    use std::io::BufRead as _;
+    shop();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap().join("demo");
+    let mut child = Command::new(herd())
+        .args(["demo", "--port", "0", "--dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the load to start: the shop and the daemon are up.
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = String::new();
+    loop {
+        let line = lines.next().expect("the demo's output").unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("step 1/8") {
+            break;
+        }
+    }
+    let needle = dir.join("Procfile").display().to_string();
+    assert!(!running_in(&dir, &needle).is_empty(), "{seen}");
+    child.kill().unwrap(); // SIGKILL: the demo runs no code
+    child.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left = running_in(&dir, &needle);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left running: {left:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
