@@ -129,3 +129,31 @@ fn a_file_with_ruby_herd_does_not_evaluate_is_left_alone_with_the_reason() {
         dynamic
     );
 }
+
+#[test]
+fn a_node_file_with_comments_is_edited_too() {
+    // Chef's node files may start with a `//` comment; the redundant role[base] goes, the
+    // comment and the rest stay.
+    let node = "// run list\n{\n  \"name\": \"web1\",\n  \"run_list\": [\n    \"role[base]\",\n    \"role[web]\"\n  ]\n}\n";
+    let dir = repo(&[
+        (
+            "roles/base.json",
+            "{\"name\": \"base\", \"run_list\": [\"recipe[ntp]\"]}\n",
+        ),
+        (
+            "roles/web.json",
+            "{\"name\": \"web\", \"run_list\": [\"role[base]\", \"recipe[nginx]\"]}\n",
+        ),
+        ("nodes/web1.json", node),
+    ]);
+    let out = herd(dir.path(), &["fix", "."]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "nodes/web1.json: remove role[base] from the run list of node[web1]\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("nodes/web1.json")).unwrap(),
+        node.replace("    \"role[base]\",\n", "")
+    );
+}
