@@ -2,31 +2,15 @@
 //! graph itself (DOT, JSON), the reports, exit codes and error messages. Graphviz renders are
 //! checked when Graphviz is installed (required when `HERD_REQUIRE_PEERS=1`).
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+use support::cli::roles as herd;
+use support::cli::transcript;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../herd-roles/tests/fixtures")
-}
-
-/// Runs `herd roles ARGS` in `dir`.
-fn herd(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herd"))
-        .arg("roles")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("herd runs")
-}
-
-/// Exit code, stdout and stderr as one text for snapshots.
-fn transcript(out: &Output) -> String {
-    format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// Whether Graphviz is installed; when it is not, the test is skipped unless CI requires it.

@@ -3,18 +3,10 @@
 //! items in the report, `--env` typos, and `explain` taking the repository like the others.
 //! The CLI runs as a real process on small repositories written to a temporary folder.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-/// Runs `herd roles ARGS` in `dir`.
-fn herd(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herd"))
-        .arg("roles")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("herd runs")
-}
+use std::process::Output;
+use support::cli::roles as herd;
 
 fn text(out: &Output) -> (String, String) {
     (

@@ -3,17 +3,9 @@
 //! (every other byte kept) and the repository then checks clean; a file holding Ruby that herd
 //! does not evaluate is left alone, with the reason.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn herd(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herd"))
-        .arg("roles")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("herd runs")
-}
+use support::cli::roles as herd;
 
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

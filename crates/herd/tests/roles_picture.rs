@@ -4,17 +4,11 @@
 //! filled, a legend, one node per cookbook, clusters by folder for a large repository,
 //! unconnected environments left out; and the summary's `--focus` hint (DOT, no Graphviz).
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn herd(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_herd"))
-        .arg("roles")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("herd runs")
-}
+use std::path::Path;
+use std::process::Command;
+use support::cli::roles as herd;
 
 /// Whether Graphviz's `dot` runs; when it does not, the test is skipped unless CI requires it.
 fn graphviz() -> bool {

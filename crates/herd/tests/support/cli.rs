@@ -56,3 +56,12 @@ pub fn transcript(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// Runs `herd roles ARGS` in `dir`.
+pub fn roles(dir: &Path, args: &[&str]) -> Output {
+    herd(dir)
+        .arg("roles")
+        .args(args)
+        .output()
+        .expect("herd runs")
+}
