@@ -104,7 +104,7 @@ fn query(c: &mut Criterion) {
     let mut g = c.benchmark_group("query 1 series, 7 days");
     for (name, step) in [
         ("1 h step (hour rollups)", 3_600_000),
-        ("10 min step (minute rollups)", 600_000),
+        ("10 min step (5-minute rollups)", 600_000),
         ("10 s step (raw)", 10_000),
     ] {
         g.bench_function(name, |b| {
