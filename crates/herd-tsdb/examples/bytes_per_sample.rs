@@ -235,10 +235,15 @@ fn main() {
     let head_bytes = store.stats().head_bytes;
     store.seal(i64::MAX).unwrap();
     let s = store.stats();
+    drop(store);
+    let reopen = Instant::now();
+    let store = Store::open(&dir, Options::default()).unwrap();
+    let reopen_seconds = reopen.elapsed().as_secs_f64();
+    assert_eq!(store.stats().points, s.points);
     println!(
         "{{\"series\": {series}, \"histogram_heavy\": {heavy}, \"minute_rollups\": {minute}, \"hours\": {hours}, \"block_hours\": {block_hours}, \"points\": {}, \"blocks\": {}, \
          \"block_bytes\": {}, \"bytes_per_sample\": {:.3}, \"point_bytes_per_sample\": {:.3}, \
-         \"rollup_and_index_bytes_per_sample\": {:.3}, \"rss_growth_kib_after_1_min\": {}, \"rss_growth_kib_at_end\": {}, \"head_bytes_at_end\": {head_bytes}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
+         \"rollup_and_index_bytes_per_sample\": {:.3}, \"rss_growth_kib_after_1_min\": {}, \"rss_growth_kib_at_end\": {}, \"head_bytes_at_end\": {head_bytes}, \"reopen_seconds\": {reopen_seconds:.3}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
         s.block_points,
         s.blocks,
         s.block_bytes,
