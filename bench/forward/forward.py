@@ -10,7 +10,7 @@ the daemon runs once without forwarding and once forwarding to the stand-in Data
 (herd_forward_bytes_total / herd_forward_points_total), the compressed bytes sent per point
 for each target. Every run uses --no-store, so the figures are the forwarders' alone.
 
-Usage: bench/forward/forward.py [--quick] [--json FILE]   (needs target/release/herd)
+Usage: bench/forward/forward.py [--quick] [--duration S] [--json FILE]   (needs target/release/herd)
 """
 import argparse
 import json
@@ -69,10 +69,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one pair of 12 s runs")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--duration", type=int, default=35, help="seconds of load per run (default 35: three flushes)")
     args = ap.parse_args()
     if not os.path.exists(ingest.HERD):
         sys.exit(f"{ingest.HERD} is missing: cargo build --release -p herd")
-    duration, reps = (12, 1) if args.quick else (35, 2)
+    duration, reps = (12, 1) if args.quick else (args.duration, 2)
     results = {"machine": ingest.machine(), "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         intake, intake_port = start_intake(tmp)

@@ -58,8 +58,10 @@ fn herd(host: &str, write: &str) -> Herd {
     let find = |scheme: &str| -> SocketAddr {
         head.split_whitespace()
             .find_map(|w| w.strip_prefix(scheme))
-            .map(|a| a.trim_end_matches(';').trim_end_matches("/metrics"))
-            .unwrap_or_else(|| panic!("{scheme} in {head:?}"))
+            .map_or_else(
+                || panic!("{scheme} in {head:?}"),
+                |a| a.trim_end_matches(';').trim_end_matches("/metrics"),
+            )
             .parse()
             .unwrap()
     };

@@ -273,3 +273,114 @@ pub fn intake_items(record: &Path) -> Vec<serde_json::Value> {
         .flat_map(|r| r["items"].as_array().cloned().unwrap_or_default())
         .collect()
 }
+
+/// A `herd statsd` started with extra arguments and environment (UDP and HTTP on free
+/// loopback ports, host `testhost`, its own data directory), killed when dropped.
+pub struct Herd {
+    child: Child,
+    /// UDP address.
+    pub udp: SocketAddr,
+    /// HTTP address.
+    pub http: SocketAddr,
+    /// Standard error so far, read by a thread.
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Herd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Herd {
+    /// Starts one.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let data = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_herd"));
+        cmd.args(["statsd", "--udp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            .args(["--hostname", "testhost", "--data-dir"])
+            .arg(data.path())
+            .args(args)
+            .env_remove("DYNO")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for var in [
+            "ALL_PROXY",
+            "all_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "DD_PROXY_HTTPS",
+            "DD_PROXY_HTTP",
+            "NO_PROXY",
+            "no_proxy",
+        ] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut head = String::new();
+        stderr.read_line(&mut head).unwrap();
+        let all = std::sync::Arc::new(std::sync::Mutex::new(head.clone()));
+        let sink = all.clone();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while stderr.read_line(&mut line).is_ok_and(|n| n > 0) {
+                sink.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
+        let find = |scheme: &str| -> SocketAddr {
+            head.split_whitespace()
+                .find_map(|w| w.strip_prefix(scheme))
+                .map_or_else(
+                    || panic!("{scheme} in {head:?}"),
+                    |a| a.trim_end_matches(';').trim_end_matches("/metrics"),
+                )
+                .parse()
+                .unwrap()
+        };
+        Self {
+            udp: find("udp://"),
+            http: find("http://"),
+            stderr: all,
+            child,
+            _data: data,
+        }
+    }
+}
+
+/// The forward proxy (`tests/intake/proxy.py`) recording each target in `record`.
+pub fn proxy(record: &Path) -> Peer {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/intake/proxy.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg(record)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("listening ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    Peer {
+        child,
+        addr: format!("127.0.0.1:{port}").parse().unwrap(),
+        dir: tempfile::tempdir().unwrap(),
+    }
+}

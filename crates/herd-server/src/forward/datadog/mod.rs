@@ -1,6 +1,6 @@
-//! Datadog's intake, as the Agent sends to it: series to `/api/v2/series` (JSON, deflate) or,
-//! with `--dd-series-api v1`, v1 series JSON to `/api/v1/series`; distributions as
-//! `SketchPayload` protobuf to `/api/beta/sketches`; events to `/api/v1/events` and service
+//! Datadog's intake, as the Agent sends to it: series to `/api/v2/series` (JSON, zstd level
+//! 1) or, with `--dd-series-api v1`, v1 series JSON to `/api/v1/series` (deflate);
+//! distributions as `SketchPayload` protobuf (zstd) to `/api/beta/sketches`; events to `/api/v1/events` and service
 //! checks to `/api/v1/check_run`. Enabled by `DD_API_KEY`; the site from `DD_SITE`, or a
 //! whole URL from `DD_DD_URL` / `DD_URL`.
 
@@ -59,19 +59,23 @@ impl Config {
 /// Encodes flushes for the intake.
 pub struct Encoder {
     config: Config,
+    series: series::Cache,
 }
 
 impl Encoder {
     /// An encoder for `config`.
     pub fn new(config: Config) -> Self {
-        Self { config }
+        Self {
+            config,
+            series: series::Cache::default(),
+        }
     }
 }
 
 impl Encode for Encoder {
     fn encode(&mut self, flush: &Flush, counters: &Counters) -> Vec<Payload> {
         let now_s = crate::clock::now_ms() / 1000;
-        let mut out = series::encode(flush, &self.config, now_s, counters);
+        let mut out = series::encode(flush, &self.config, now_s, counters, &mut self.series);
         out.extend(sketch::encode(flush, &self.config, now_s, counters));
         out.extend(events::encode(flush, &self.config));
         out

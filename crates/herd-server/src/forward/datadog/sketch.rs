@@ -1,12 +1,12 @@
 //! Distributions as the Agent sends them: `SketchPayload` protobuf (DataDog/agent-payload
 //! `proto/metrics/agent_payload.proto`, hand-written prost messages) to
-//! `/api/beta/sketches`, deflated. herd's sketch already uses the Agent's key mapping
+//! `/api/beta/sketches`, zstd level 1 as the Agent sends them. herd's sketch already uses the Agent's key mapping
 //! (γ = 1 + 1/64, `i16` keys), so the bins go out as they are.
 
 use herd_aggregate::{Flush, Value};
 use prost::Message;
 
-use super::payload::{deflate, GENERIC};
+use super::payload::{compress, Codec, GENERIC};
 use super::series::fresh;
 use super::Config;
 use crate::forward::buffer::Payload;
@@ -134,9 +134,9 @@ fn payload(batch: &SketchPayload, points: u64, oldest_s: u64) -> Payload {
     Payload {
         path: "/api/beta/sketches".to_owned(),
         content_type: "application/x-protobuf".to_owned(),
-        encoding: "deflate".to_owned(),
+        encoding: Codec::Zstd.encoding().to_owned(),
         points,
         oldest_s,
-        body: deflate(&batch.encode_to_vec()),
+        body: compress(Codec::Zstd, &batch.encode_to_vec()),
     }
 }
