@@ -164,17 +164,26 @@ fn pco_bytes<T: pco::data_types::Number>(values: &[T]) -> Vec<u8> {
         .expect("pco compresses any numbers with the default config")
 }
 
-fn pco_values<T: pco::data_types::Number>(
+/// `n` numbers from pco bytes, into a buffer of exactly `n` (pco's own header is not trusted
+/// for the size: a damaged one could ask for gigabytes).
+fn pco_values<T: pco::data_types::Number + Default + Copy>(
     bytes: &[u8],
     n: usize,
     what: &str,
 ) -> Result<Vec<T>, DecodeError> {
-    let v = pco::standalone::simple_decompress::<T>(bytes)
+    let mut v = vec![T::default(); n];
+    let p = pco::standalone::simple_decompress_into::<T>(bytes, &mut v)
         .map_err(|e| DecodeError::new(1, format!("{what}: {e}")))?;
-    if v.len() != n {
+    if p.n_processed != n {
         return Err(DecodeError::new(
             1,
-            format!("{what}: {} values where {n} were expected", v.len()),
+            format!("{what}: {} values where {n} were expected", p.n_processed),
+        ));
+    }
+    if !p.finished {
+        return Err(DecodeError::new(
+            1,
+            format!("{what}: more than the {n} values expected"),
         ));
     }
     Ok(v)

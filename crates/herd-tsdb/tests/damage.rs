@@ -240,3 +240,15 @@ fn a_full_disk_refuses_writes_and_keeps_what_was_stored() {
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].sum, k as f64);
 }
+
+/// A fuzz finding: an entry whose pco header claims billions of values once made the decoder
+/// allocate 4 GiB. Decoders now fill a buffer of the size the block's index gives.
+#[test]
+fn a_lying_pco_header_allocates_nothing_large() {
+    let data = include_bytes!("data/fuzz-oom-pco-header.bin");
+    let (&n, body) = data.split_first().unwrap();
+    // As the fuzz target calls it; returns (no abort, no huge allocation).
+    let decoded = herd_tsdb::decode_entry_body(body, u32::from(n) * 7);
+    assert!(decoded <= 8);
+    let _ = herd_tsdb::check_block_bytes(Path::new("0-00000001.blk"), data.to_vec());
+}
