@@ -330,10 +330,24 @@ fn herd_query_and_herd_store_ask_the_daemon_or_the_directory() {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
-    // While the daemon holds the directory, reading it directly says what to do instead.
-    let held = herd(&["query", "sum:cli.hits{*}", "--data-dir", &dir]);
-    assert_eq!(held.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&held.stderr).contains("ask the running daemon"));
+    // Beside the running daemon, the directory itself answers (read-only).
+    let beside = herd(&[
+        "query",
+        "sum:cli.hits{*}.as_count()",
+        "--from",
+        "-10m",
+        "--data-dir",
+        &dir,
+        "--format",
+        "json",
+    ]);
+    assert!(
+        beside.status.success(),
+        "{}",
+        String::from_utf8_lossy(&beside.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&beside.stdout).unwrap();
+    assert_eq!(total(&v), 10.0);
     let out = d.stop();
     assert_eq!(out.code, Some(0));
     // Stopped: the directory itself answers.

@@ -25,7 +25,8 @@ pub struct Args {
     /// The daemon's HTTP address.
     #[arg(long, default_value = "http://127.0.0.1:8127", env = "HERD_URL")]
     pub url: String,
-    /// Read this data directory instead of asking a daemon (not while a daemon holds it).
+    /// Read this data directory instead of asking a daemon (read-only: also beside a daemon
+    /// writing it; it sees what the daemon had synced).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// The daemon's token, when its API needs one.
@@ -56,16 +57,9 @@ fn from_directory(
     Ok(herd_query::to_v1_json(&answer))
 }
 
-/// Opens a data directory, saying what to do when a daemon holds it.
+/// Opens a data directory read-only (beside a daemon that may be writing it).
 pub fn herd_tsdb_open(dir: &PathBuf) -> anyhow::Result<herd_tsdb::Store> {
-    herd_tsdb::Store::open(dir, herd_tsdb::Options::default()).map_err(|e| match e {
-        herd_tsdb::Error::Locked { .. } => {
-            anyhow::anyhow!(
-                "{e}\nask the running daemon instead: leave out --data-dir (or give --url)"
-            )
-        }
-        e => anyhow::anyhow!("{e}"),
-    })
+    herd_tsdb::Store::open_read_only(dir).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The v1 answer of the running daemon at `--url`.

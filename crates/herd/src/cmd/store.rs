@@ -19,7 +19,7 @@ pub struct Args {
 pub enum Command {
     /// Series, points, bytes per point, blocks, oldest and newest point.
     Stats {
-        /// A data directory no daemon holds (else the running daemon is asked, --url).
+        /// A data directory, read-only (else the running daemon is asked, --url).
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
         /// The daemon's HTTP address.
