@@ -103,6 +103,13 @@ fn series_sketches_events_and_checks_arrive_valid_with_herds_values() {
         count_of(&items, "fwd.hits") == 30.0 && has("sketch") && has("event") && has("check")
     });
     no_invalid(&record);
+    // Compressed as the Agent compresses them: zstd for series and sketches.
+    for r in intake_records(&record) {
+        let path = r["path"].as_str().unwrap();
+        if path == "/api/v2/series" || path == "/api/beta/sketches" {
+            assert_eq!(r["encoding"], "zstd1", "{path}");
+        }
+    }
     let items = intake_items(&record);
     assert_eq!(count_of(&items, "fwd.hits"), herd_count(http, "fwd.hits"));
     let temps: Vec<&Value> = items.iter().filter(|i| i["metric"] == "fwd.temp").collect();

@@ -300,7 +300,8 @@ class Handler(BaseHTTPRequestHandler):
             if mode != "ok":
                 control["times"] -= 1
             retry_after = control["retry_after"]
-        record = {"time": time.time(), "path": path, "status": None}
+        record = {"time": time.time(), "path": path, "status": None,
+                  "encoding": self.headers.get("Content-Encoding", "")}
         if mode == "hang":
             time.sleep(30)
             return
