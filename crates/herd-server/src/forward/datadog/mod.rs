@@ -1,8 +1,8 @@
-//! Datadog's intake, as the Agent sends to it: series to `/api/v2/series` (JSON, zstd level
-//! 1) or, with `--dd-series-api v1`, v1 series JSON to `/api/v1/series` (deflate);
-//! distributions as `SketchPayload` protobuf (zstd) to `/api/beta/sketches`; events to `/api/v1/events` and service
-//! checks to `/api/v1/check_run`. Enabled by `DD_API_KEY`; the site from `DD_SITE`, or a
-//! whole URL from `DD_DD_URL` / `DD_URL`.
+//! Datadog's intake, as the Agent sends to it: series to `/api/v2/series` (JSON, zstd at
+//! level one) or, with `--dd-series-api v1`, v1 series JSON to `/api/v1/series` (deflate);
+//! distributions as `SketchPayload` protobuf (zstd) to `/api/beta/sketches`; events to
+//! `/api/v1/events` and service checks to `/api/v1/check_run`. Enabled by `DD_API_KEY`; the
+//! site from `DD_SITE`, or a whole URL from `DD_DD_URL` / `DD_URL`.
 
 pub mod events;
 pub mod payload;
