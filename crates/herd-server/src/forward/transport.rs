@@ -129,3 +129,103 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    /// A server answering each connection with the next canned response; the requests it
+    /// read come back from the join handle.
+    fn serve(answers: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", l.local_addr().unwrap());
+        let handle = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for answer in answers {
+                let (mut conn, _) = l.accept().unwrap();
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let n = conn.read(&mut buf).unwrap();
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                        if request.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                seen.push(String::from_utf8_lossy(&request).into_owned());
+                conn.write_all(answer.as_bytes()).unwrap();
+            }
+            seen
+        });
+        (base, handle)
+    }
+
+    fn payload() -> Payload {
+        Payload {
+            path: "/api/v1/write".into(),
+            content_type: "application/x-protobuf".into(),
+            encoding: "snappy".into(),
+            points: 1,
+            oldest_s: 0,
+            body: b"body".to_vec(),
+        }
+    }
+
+    #[test]
+    fn each_answer_means_what_the_agent_and_the_spec_say() {
+        let (base, server) = serve(vec![
+            "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 500 Oops\r\nContent-Length: 4\r\n\r\noops",
+            "HTTP/1.1 429 Slow\r\nRetry-After: 7\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 400 Bad\r\nContent-Length: 16\r\n\r\nbad label name x",
+            "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+        ]);
+        let key = vec![("DD-API-KEY".to_owned(), "secret".to_owned())];
+        let rw = Client::new(&base, key.clone(), false);
+        let dd = Client::new(&base, key, true);
+        let p = payload();
+        assert_eq!(rw.send(&p), Outcome::Sent);
+        assert!(matches!(rw.send(&p), Outcome::Retry { after: None, .. }));
+        assert!(matches!(
+            rw.send(&p),
+            Outcome::Retry { after: Some(d), .. } if d == Duration::from_secs(7)
+        ));
+        assert!(matches!(rw.send(&p), Outcome::Refused { status: 404, .. }));
+        assert!(matches!(dd.send(&p), Outcome::Retry { .. }));
+        match rw.send(&p) {
+            Outcome::Refused { status: 400, body } => assert_eq!(body, "bad label name x"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(dd.send(&p), Outcome::Refused { status: 403, .. }));
+        let requests = server.join().unwrap();
+        let first = requests[0].to_ascii_lowercase();
+        assert!(first.starts_with("post /api/v1/write http/1.1"), "{first}");
+        for header in [
+            "content-encoding: snappy",
+            "content-type: application/x-protobuf",
+            "dd-api-key: secret",
+        ] {
+            assert!(first.contains(header), "{header} in {first}");
+        }
+        assert!(first.ends_with("\r\n\r\nbody"), "{first}");
+        // Nobody listening: retried.
+        let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        assert!(matches!(
+            Client::new(&url, Vec::new(), false).send(&p),
+            Outcome::Retry { .. }
+        ));
+    }
+}
