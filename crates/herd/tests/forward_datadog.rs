@@ -218,6 +218,15 @@ fn an_outage_with_a_restart_loses_nothing_and_sends_nothing_twice() {
     pump(herd.udp.unwrap(), Duration::from_secs(2));
     drop(dd); // The intake goes away for several flushes...
     pump(herd.udp.unwrap(), Duration::from_secs(3));
+    let m = scrape(herd.http.unwrap());
+    assert!(
+        m["herd_forward_buffer_bytes{target=\"datadog\"}"] > 0,
+        "{m:?}"
+    );
+    assert!(
+        m["herd_forward_retries_total{target=\"datadog\"}"] > 0,
+        "{m:?}"
+    );
     let stopped = herd.stop(); // ...herd restarts in between...
     assert_eq!(stopped.code, Some(0), "{}", stopped.stderr);
     assert!(
@@ -252,6 +261,9 @@ fn an_outage_with_a_restart_loses_nothing_and_sends_nothing_twice() {
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "sent twice: {twice:?}");
     no_invalid(&record);
+    eventually("the buffer is empty", || {
+        scrape(http)["herd_forward_buffer_bytes{target=\"datadog\"}"] == 0
+    });
     let stopped = herd.stop();
     assert!(
         stopped
