@@ -39,6 +39,9 @@ fn prometheus_scrapes_and_receives_remote_write_with_herds_values() {
     };
     let p = prom.addr;
 
+    // The page collects from its first request on: ask before sending (Prometheus may not
+    // have scraped yet).
+    assert_eq!(get(http, "/metrics/app", &[]).status, 200);
     send(udp, &["fwd.temp:20|g|#room:a", "fwd.temp:21.5|g|#room:a"]);
     for _ in 0..30 {
         send(udp, &["fwd.hits:1|c|#route:/x,bare"]);

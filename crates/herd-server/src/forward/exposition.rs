@@ -14,7 +14,8 @@
 //! `host`. A name that two kinds would share (a gauge `a.b` and a counter `a_b`) keeps the
 //! first kind seen; the other series are left out of the page, not mixed into one family.
 //! Series not updated for [`TTL_MS`] leave the page. herd's own `herd.*` metrics are on
-//! `/metrics`, not here.
+//! `/metrics`, not here. The page collects from its first request on (so counters count from
+//! the first scrape, and a daemon nobody scrapes keeps nothing for it).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -78,10 +79,12 @@ struct Entry {
 /// Family name → (type, `{labels}` → entry).
 type Families = BTreeMap<String, (Type, BTreeMap<String, Entry>)>;
 
-/// The latest values, shared by the sink (flush thread) and the HTTP handler.
+/// The latest values, shared by the sink (flush thread) and the HTTP handler. Nothing is
+/// kept until the page is first asked for, so a daemon nobody scrapes pays nothing for it.
 #[derive(Debug, Default)]
 pub struct Exposition {
     families: Mutex<Families>,
+    scraped: std::sync::atomic::AtomicBool,
 }
 
 /// A metric or label name with every character outside `[a-zA-Z0-9_]` as `_`.
@@ -233,8 +236,15 @@ impl Exposition {
         families.retain(|_, (_, series)| !series.is_empty());
     }
 
-    /// The page.
+    /// Whether the page was asked for (from then on each flush updates it).
+    pub fn scraped(&self) -> bool {
+        self.scraped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The page (and, the first time, the start of collecting it).
     pub fn render(&self) -> String {
+        self.scraped
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let families = self.families.lock().unwrap_or_else(PoisonError::into_inner);
         let mut out = String::new();
         for (name, (kind, series)) in families.iter() {
@@ -295,7 +305,9 @@ pub struct ExpositionSink(pub Arc<Telemetry>);
 
 impl Sink for ExpositionSink {
     fn write(&mut self, flush: &Flush) -> io::Result<()> {
-        self.0.app.update(flush, crate::clock::now_ms());
+        if self.0.app.scraped() {
+            self.0.app.update(flush, crate::clock::now_ms());
+        }
         Ok(())
     }
 }
