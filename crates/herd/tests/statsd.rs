@@ -190,3 +190,45 @@ fn overload_keeps_memory_bounded_and_the_accounting_exact() {
         "peak RSS {peak_kib} KiB under overload"
     );
 }
+
+#[test]
+fn a_list_flag_repeats_and_a_repeated_single_value_is_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_herd"))
+        .args(["statsd", "--print-config", "--tags", "a:1", "--tags", "b:2"])
+        .args([
+            "--remote-write",
+            "http://127.0.0.1:1/w",
+            "--remote-write",
+            "http://127.0.0.1:2/w",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"a:1,b:2\"  # flag"), "{text}");
+    assert!(
+        text.contains("\"http://127.0.0.1:1/w,http://127.0.0.1:2/w\"  # flag"),
+        "{text}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_herd"))
+        .args([
+            "statsd",
+            "--print-config",
+            "--udp",
+            "127.0.0.1:1",
+            "--udp",
+            "127.0.0.1:2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("udp = `127.0.0.1:1,127.0.0.1:2` (from flag)"),
+        "{err}"
+    );
+}

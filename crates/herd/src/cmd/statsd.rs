@@ -38,7 +38,11 @@ fn flag(key: &'static config::Key) -> Arg {
             } else {
                 format!("{} [default: {default}]", key.help)
             };
-            arg.value_name(value_name).help(help)
+            // Repeatable: a list setting (`--tags`, `--remote-write`) takes every occurrence,
+            // comma-joined; a repeated single value is refused by its kind, naming both.
+            arg.value_name(value_name)
+                .help(help)
+                .action(ArgAction::Append)
         }
         None => arg.action(ArgAction::SetTrue).help(key.help),
     }
@@ -77,8 +81,9 @@ impl clap::FromArgMatches for Args {
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
         for key in KEYS {
             if key.value_name.is_some() {
-                if let Some(v) = matches.get_one::<String>(key.name) {
-                    self.flags.insert(key.name, v.clone());
+                if let Some(values) = matches.get_many::<String>(key.name) {
+                    let joined: Vec<&str> = values.map(String::as_str).collect();
+                    self.flags.insert(key.name, joined.join(","));
                 }
             } else if matches.get_flag(key.name) {
                 self.flags.insert(key.name, "true".to_owned());
