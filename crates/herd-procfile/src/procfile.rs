@@ -56,13 +56,17 @@ pub struct Scan {
 /// Why a Procfile was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcfileError {
-    /// The file could not be read.
-    #[error("{}: cannot read the Procfile: {source}", path.display())]
+    /// The file could not be read. The OS error is said once, in the message (not also as
+    /// the error's source, which would print it twice in a chain).
+    #[error("{}: cannot read the Procfile: {cause}{}", path.display(),
+        if cause.kind() == std::io::ErrorKind::NotFound {
+            " (run herd in the app's folder, or name the file with -f/--procfile)"
+        } else { "" })]
     Read {
         /// The Procfile's path.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A process type is defined on two lines.
     #[error("{origin}:{second_line}: process type `{name}` is already defined on line {first_line}; names must be unique (rename or remove one)")]
@@ -164,9 +168,9 @@ impl fmt::Display for Procfile {
 }
 
 fn read_text(path: &Path) -> Result<String, ProcfileError> {
-    let bytes = std::fs::read(path).map_err(|source| ProcfileError::Read {
+    let bytes = std::fs::read(path).map_err(|cause| ProcfileError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -57,15 +57,15 @@ impl Sources {
     }
 }
 
-/// A folder that could not be read at all.
+/// A folder that could not be read at all. The OS error is said once, in the message (not
+/// also as the error's source, which would print it twice in a chain).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read folder {}: {source}", path.display())]
+#[error("cannot read folder {}: {cause}", path.display())]
 pub struct LoadError {
     /// The folder.
     pub path: PathBuf,
     /// Why.
-    #[source]
-    pub source: std::io::Error,
+    pub cause: std::io::Error,
 }
 
 /// Everything read from a repository.
@@ -241,10 +241,10 @@ fn walk(
 ) -> Result<(), LoadError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(source) if top => {
+        Err(cause) if top => {
             return Err(LoadError {
                 path: dir.to_path_buf(),
-                source,
+                cause,
             })
         }
         Err(e) => {

@@ -156,3 +156,16 @@ fn run_takes_one_argument_as_a_command_line_for_the_shell() {
     let out = herd(dir.path(), &["run", "exit 3"]);
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn a_missing_procfile_or_roles_folder_says_its_os_error_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = herd(dir.path(), &["start"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+    assert!(err.contains("-f/--procfile"), "{err}");
+    let out = herd(dir.path(), &["roles", "check", "nonexistent"]);
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+}
