@@ -130,24 +130,8 @@ fn value(text: &str, key: &str) -> i64 {
 
 /// The request counter's total in a data directory, for a scope.
 fn requests(data: &Path, scope: &str) -> f64 {
-    let out = Command::new(herd())
-        .args(["query", "--from", "-1h", "--format", "json", "--data-dir"])
-        .arg(data)
-        .arg(format!("sum:shop.requests{{{scope}}}.as_count()"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    answer["series"]
-        .as_array()
-        .unwrap()
+    support::cli::query_sums(data, &format!("sum:shop.requests{{{scope}}}.as_count()"))
         .iter()
-        .flat_map(|s| s["pointlist"].as_array().unwrap().clone())
-        .filter_map(|p| p[1].as_f64())
         .sum()
 }
 

@@ -3,6 +3,8 @@
 //! generator got answers to, the shop's other metrics must be there, and nothing the demo
 //! started may be left running.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -28,31 +30,7 @@ fn shop() -> PathBuf {
 
 /// `herd query --data-dir DIR QUERY --format json`, its series' values summed per series.
 fn query(data: &Path, q: &str) -> Vec<f64> {
-    let out = Command::new(herd())
-        .args(["query", "--from", "-1h", "--format", "json", "--data-dir"])
-        .arg(data)
-        .arg(q)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{q}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    answer["series"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            s["pointlist"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(|p| p[1].as_f64())
-                .sum()
-        })
-        .collect()
+    support::cli::query_sums(data, q)
 }
 
 /// Live processes whose working directory is `dir` or whose arguments name `needle`.

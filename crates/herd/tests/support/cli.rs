@@ -65,3 +65,32 @@ pub fn roles(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("herd runs")
 }
+
+/// `herd query --data-dir DIR QUERY --from -1h --format json`: each series' values summed.
+pub fn query_sums(data: &Path, query: &str) -> Vec<f64> {
+    let out = herd(Path::new("."))
+        .args(["query", "--from", "-1h", "--format", "json", "--data-dir"])
+        .arg(data)
+        .arg(query)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{query}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    answer["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["pointlist"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p[1].as_f64())
+                .sum()
+        })
+        .collect()
+}
