@@ -240,6 +240,20 @@ fn off_loopback_the_api_needs_its_token() {
         200
     );
     assert_eq!(get(http, "/metrics", &["DD-API-KEY: s3cret"]).status, 200);
+    // A browser logs in once and then carries the token in a cookie.
+    assert_eq!(get(http, "/login?token=nope", &[]).status, 401);
+    let login = get(http, "/login?token=s3cret", &[]);
+    assert_eq!(login.status, 303);
+    let cookie = login.header("set-cookie").unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap();
+    assert_eq!(
+        get(http, "/metrics", &[&format!("Cookie: {pair}")]).status,
+        200
+    );
     let out = d.stop();
     assert!(!out.stderr.contains("s3cret"));
 }
