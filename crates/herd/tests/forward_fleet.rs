@@ -55,16 +55,7 @@ fn herd(host: &str, write: &str) -> Herd {
     std::thread::spawn(move || {
         let _ = stderr.read_to_end(&mut Vec::new());
     });
-    let find = |scheme: &str| -> SocketAddr {
-        head.split_whitespace()
-            .find_map(|w| w.strip_prefix(scheme))
-            .map_or_else(
-                || panic!("{scheme} in {head:?}"),
-                |a| a.trim_end_matches(';').trim_end_matches("/metrics"),
-            )
-            .parse()
-            .unwrap()
-    };
+    let find = |scheme: &str| crate::support::daemon::listening_addr(&head, scheme);
     Herd {
         udp: find("udp://"),
         http: find("http://"),

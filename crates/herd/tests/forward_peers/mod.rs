@@ -337,16 +337,7 @@ impl Herd {
                 line.clear();
             }
         });
-        let find = |scheme: &str| -> SocketAddr {
-            head.split_whitespace()
-                .find_map(|w| w.strip_prefix(scheme))
-                .map_or_else(
-                    || panic!("{scheme} in {head:?}"),
-                    |a| a.trim_end_matches(';').trim_end_matches("/metrics"),
-                )
-                .parse()
-                .unwrap()
-        };
+        let find = |scheme: &str| crate::support::daemon::listening_addr(&head, scheme);
         Self {
             udp: find("udp://"),
             http: find("http://"),

@@ -180,3 +180,16 @@ pub fn skip_without(available: bool, what: &str) -> bool {
     eprintln!("skipping: {what} is not installed");
     true
 }
+
+/// The address after `scheme` (`udp://`, `http://`) in the daemon's "listening on …" line.
+#[track_caller]
+pub fn listening_addr(head: &str, scheme: &str) -> SocketAddr {
+    head.split_whitespace()
+        .find_map(|w| w.strip_prefix(scheme))
+        .map_or_else(
+            || panic!("{scheme} in {head:?}"),
+            |a| a.trim_end_matches(';').trim_end_matches("/metrics"),
+        )
+        .parse()
+        .unwrap()
+}
