@@ -3,23 +3,12 @@
 //! read by an independent extractor (`serde_json` for JSON roles; a line scanner of the
 //! `run_list(…)` block for the Ruby roles, which all use that one form).
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::corpus;
 use herd_roles::analysis::analyse;
 use herd_roles::graph::{Graph, Options};
 use herd_roles::{load, Kind, RunListItem, Sources};
-
-fn corpus(name: &str) -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/chef")
-        .join(name);
-    if root.is_dir() {
-        Some(root)
-    } else {
-        println!("skipped: {} is absent", root.display());
-        None
-    }
-}
 
 /// `"a", "b"` strings between `run_list(` and the closing `)` line, normalised by Chef's rules.
 fn scan_run_list(text: &str) -> Vec<String> {

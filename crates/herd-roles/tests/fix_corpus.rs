@@ -5,25 +5,16 @@
 //! last entry of a multi-line list, the comma ending the line before). Then the whole `fix`
 //! plan on the openstack repository: only safe changes, applied files read back as planned.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::corpus;
 use herd_roles::analysis::analyse;
 use herd_roles::fix::{self, edit};
 use herd_roles::graph::{Graph, Options};
 use herd_roles::model::read_role;
 use herd_roles::{load, Sources};
-
-fn corpus(name: &str) -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/chef")
-        .join(name);
-    if root.is_dir() {
-        Some(root)
-    } else {
-        println!("skipped: {} is absent", root.display());
-        None
-    }
-}
 
 /// Checks that `after` is `before` with only line `line` changed or removed (1-based), and
 /// at most a trailing comma dropped from the line before.

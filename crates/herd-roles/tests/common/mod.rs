@@ -1,7 +1,10 @@
-//! Helpers shared by the integration tests that build repositories in memory.
+//! Helpers shared by the integration tests: repositories built in memory, and the real
+//! repositories of the shared corpus.
+
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use herd_roles::model::{Entry, Role, DEFAULT_ENV};
 use herd_roles::RunListItem;
@@ -30,5 +33,19 @@ pub fn role(i: usize, includes: impl IntoIterator<Item = usize>, recipe: &str) -
         run_lists,
         default_attributes: serde_json::Value::Null,
         override_attributes: serde_json::Value::Null,
+    }
+}
+
+/// A repository of the shared corpus (`../shared/corpus/chef/<name>` beside the repository);
+/// `None`, said, where it is absent.
+pub fn corpus(name: &str) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/chef")
+        .join(name);
+    if root.is_dir() {
+        Some(root)
+    } else {
+        println!("skipped: {} is absent", root.display());
+        None
     }
 }
