@@ -229,11 +229,21 @@ pub fn intake(record: &Path, port: u16) -> Option<Peer> {
     if skip_without(has_cramjam, "python3 with cramjam (pip)") {
         return None;
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/intake/intake.py");
+    let port = port.to_string();
+    Some(python_peer(
+        "intake.py",
+        &[record.as_os_str(), port.as_ref()],
+    ))
+}
+
+/// A Python peer of `tests/intake/` started with `args`, once it says `listening PORT`.
+fn python_peer(script: &str, args: &[&std::ffi::OsStr]) -> Peer {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/intake")
+        .join(script);
     let mut child = Command::new("python3")
-        .arg(script)
-        .arg(record)
-        .arg(port.to_string())
+        .arg(&script)
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -246,14 +256,14 @@ pub fn intake(record: &Path, port: u16) -> Option<Peer> {
     let port: u16 = line
         .trim()
         .strip_prefix("listening ")
-        .unwrap_or_else(|| panic!("intake said {line:?}"))
+        .unwrap_or_else(|| panic!("{} said {line:?}", script.display()))
         .parse()
         .unwrap();
-    Some(Peer {
+    Peer {
         child,
         addr: format!("127.0.0.1:{port}").parse().unwrap(),
         dir: tempfile::tempdir().unwrap(),
-    })
+    }
 }
 
 /// Every request the intake recorded, in order.
@@ -350,28 +360,5 @@ impl Herd {
 
 /// The forward proxy (`tests/intake/proxy.py`) recording each target in `record`.
 pub fn proxy(record: &Path) -> Peer {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/intake/proxy.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .arg(record)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let port: u16 = line
-        .trim()
-        .strip_prefix("listening ")
-        .unwrap()
-        .parse()
-        .unwrap();
-    Peer {
-        child,
-        addr: format!("127.0.0.1:{port}").parse().unwrap(),
-        dir: tempfile::tempdir().unwrap(),
-    }
+    python_peer("proxy.py", &[record.as_os_str()])
 }
