@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 
 /// A running `herd statsd --emit stdout`.
 pub struct Daemon {
-    child: Child,
+    child: Reaped,
     /// Bound UDP address.
     pub udp: Option<SocketAddr>,
     /// Bound TCP address.
@@ -21,6 +21,19 @@ pub struct Daemon {
     /// The store's data directory (removed with the daemon).
     pub data: tempfile::TempDir,
     stderr_head: String,
+}
+
+/// The daemon's process, killed and reaped if a test ends (or panics) without stopping it,
+/// so that a failing test leaves no daemon behind.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
 
 /// What the daemon printed once stopped.
@@ -117,26 +130,27 @@ impl Daemon {
             http: find("http://").map(|a| a.parse().unwrap()),
             uds: find("unixgram://").map(PathBuf::from),
             data,
-            child,
+            child: Reaped(child),
             stderr_head: head,
         }
     }
 
     /// The daemon's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.0.id()
     }
 
     /// Sends SIGTERM and collects the output.
     pub fn stop(mut self) -> Stopped {
         // kill(1) sends the signal: no unsafe code in tests.
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.child.0.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
         let mut out = String::new();
         self.child
+            .0
             .stdout
             .take()
             .unwrap()
@@ -144,12 +158,13 @@ impl Daemon {
             .unwrap();
         let mut err = self.stderr_head.clone();
         self.child
+            .0
             .stderr
             .take()
             .unwrap()
             .read_to_string(&mut err)
             .unwrap();
-        let code = self.child.wait().unwrap().code();
+        let code = self.child.0.wait().unwrap().code();
         let lines = out
             .lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
