@@ -18,6 +18,7 @@ mod key;
 mod lock;
 mod logfile;
 mod options;
+mod read;
 mod record;
 mod rollup;
 mod store;

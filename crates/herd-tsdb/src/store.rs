@@ -5,18 +5,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError, RwLock};
 
-use herd_aggregate::{CheckRecord, EventRecord, Flush, Sketch, Value};
+use herd_aggregate::{CheckRecord, Flush, Value};
 
 use crate::block::{self, Block};
 use crate::error::{AtPath, Error, Result};
 use crate::head::{Head, Sample};
 use crate::index::{decode_definition, encode_definition, Index, KeyParts};
-use crate::key::{align, Bucket, SeriesId, SeriesKey, SeriesKind};
+use crate::key::{SeriesId, SeriesKey, SeriesKind};
 use crate::lock::DirLock;
 use crate::logfile::{self, LogFile};
 use crate::options::Options;
 use crate::record::{self, Damage};
-use crate::rollup::{self, Resolution};
 use crate::wal::{Entry, Wal};
 
 /// The series log's file name.
@@ -71,12 +70,12 @@ pub struct CheckReport {
     pub damage: Vec<Damage>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     opts: Options,
-    index: Index,
-    head: Head,
+    pub(crate) index: Index,
+    pub(crate) head: Head,
     /// Sorted by window start, then checkpoint.
-    blocks: Vec<Block>,
+    pub(crate) blocks: Vec<Block>,
     /// `None` when opened read-only.
     log: Option<Log>,
     checks: BTreeMap<(String, String), CheckRecord>,
@@ -268,7 +267,7 @@ impl Inner {
         failed.map_or(Ok(()), Err)
     }
 
-    fn kind_of(&self, id: SeriesId) -> Option<SeriesKind> {
+    pub(crate) fn kind_of(&self, id: SeriesId) -> Option<SeriesKind> {
         self.index.get(id).map(|k| k.kind)
     }
 }
@@ -470,7 +469,7 @@ impl Store {
         &self.dir
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
         self.inner.read().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -478,7 +477,7 @@ impl Store {
         self.inner.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn warn(&self, d: Damage) {
+    pub(crate) fn warn(&self, d: Damage) {
         let mut w = self.warnings.lock().unwrap_or_else(PoisonError::into_inner);
         if w.len() >= WARNINGS_KEPT {
             w.remove(0);
@@ -613,119 +612,6 @@ impl Store {
         out
     }
 
-    /// Buckets aligned to multiples of `step_ms` (`start_ms % step_ms == 0`), the non-empty
-    /// ones, in time order, for every bucket that overlaps `[from_ms, to_ms)` (whole buckets:
-    /// a bucket's points count even where they lie before `from_ms`). Read from the coarsest
-    /// stored resolution that divides `step_ms`: 1 h rollups, 1 min rollups or raw points.
-    /// For a sketch series, each bucket holds the samples' min, max, sum and count.
-    pub fn read_buckets(
-        &self,
-        id: SeriesId,
-        from_ms: i64,
-        to_ms: i64,
-        step_ms: i64,
-    ) -> Vec<Bucket> {
-        let Some((lo, hi)) = span(from_ms, to_ms, step_ms) else {
-            return Vec::new();
-        };
-        let inner = self.read();
-        let Some(kind) = inner.kind_of(id) else {
-            return Vec::new();
-        };
-        let res = Resolution::for_step(step_ms);
-        let mut out = Buckets::new(lo, hi, step_ms);
-        let mut add = |b: &Bucket| out.add(b);
-        for b in blocks_in(&inner.blocks, lo, hi) {
-            let Some(e) = b.entry(id) else { continue };
-            if e.last_ms < align(lo, res.ms()) || e.first_ms >= hi {
-                continue;
-            }
-            let got = b.read(e).and_then(|body| {
-                block::decode_buckets(&body, e.points as usize, res)
-                    .map_err(|d| Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what))
-            });
-            match got {
-                Ok(rows) => rows.iter().for_each(&mut add),
-                Err(err) => self.warn(block::to_damage(&b.path, e.offset, err)),
-            }
-        }
-        for chunk in inner.head.chunks(id, lo, hi) {
-            if kind == SeriesKind::Sketch {
-                chunk
-                    .sketches()
-                    .iter()
-                    .for_each(|(t, s)| add(&rollup::sketch_bucket(*t, s)));
-            } else {
-                chunk
-                    .points()
-                    .iter()
-                    .for_each(|&(t, v)| add(&Bucket::one(t, v)));
-            }
-        }
-        out.into_vec()
-    }
-
-    /// For a distribution series, one merged sketch per aligned step bucket that overlaps
-    /// `[from_ms, to_ms)`, in time order (resolution chosen as for [`Store::read_buckets`]).
-    pub fn read_sketches(
-        &self,
-        id: SeriesId,
-        from_ms: i64,
-        to_ms: i64,
-        step_ms: i64,
-    ) -> Vec<(i64, Sketch)> {
-        let Some((lo, hi)) = span(from_ms, to_ms, step_ms) else {
-            return Vec::new();
-        };
-        let inner = self.read();
-        if inner.kind_of(id) != Some(SeriesKind::Sketch) {
-            return Vec::new();
-        }
-        let res = Resolution::for_step(step_ms);
-        let mut out: BTreeMap<i64, Sketch> = BTreeMap::new();
-        let mut add = |t: i64, s: &Sketch| {
-            if t >= lo && t < hi {
-                out.entry(align(t, step_ms)).or_default().merge(s);
-            }
-        };
-        for b in blocks_in(&inner.blocks, lo, hi) {
-            let Some(e) = b.entry(id) else { continue };
-            let got = b.read(e).and_then(|body| {
-                block::decode_sketches(&body, e.points as usize, res)
-                    .map_err(|d| Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what))
-            });
-            match got {
-                Ok(rows) => rows.iter().for_each(|(t, s)| add(*t, s)),
-                Err(err) => self.warn(block::to_damage(&b.path, e.offset, err)),
-            }
-        }
-        for chunk in inner.head.chunks(id, lo, hi) {
-            chunk.sketches().iter().for_each(|(t, s)| add(*t, s));
-        }
-        out.into_iter().collect()
-    }
-
-    /// Events with `from_s <= timestamp < to_s` carrying every tag of `tags`, oldest first.
-    pub fn events(&self, from_s: i64, to_s: i64, tags: &[String]) -> Vec<EventRecord> {
-        let inner = self.read();
-        let keep = |e: &EventRecord| {
-            e.timestamp >= from_s && e.timestamp < to_s && tags.iter().all(|t| e.tags.contains(t))
-        };
-        let (lo, hi) = (from_s.saturating_mul(1000), to_s.saturating_mul(1000));
-        let mut out = Vec::new();
-        for b in blocks_in(&inner.blocks, lo, hi) {
-            match b.events() {
-                Ok(es) => out.extend(es.into_iter().filter(keep)),
-                Err(err) => self.warn(block::to_damage(&b.path, 0, err)),
-            }
-        }
-        for w in inner.head.windows.values() {
-            out.extend(w.events.iter().filter(|e| keep(e)).cloned());
-        }
-        out.sort_by_key(|e| e.timestamp);
-        out
-    }
-
     /// The latest status of each service check, per check name and host.
     pub fn latest_checks(&self) -> Vec<CheckRecord> {
         self.read().checks.values().cloned().collect()
@@ -825,97 +711,4 @@ pub fn check_dir(dir: &Path) -> CheckReport {
         }
     }
     report
-}
-
-/// Step buckets being filled: an array when the span has few enough of them (a dashboard's
-/// query has at most a few thousand), a map otherwise.
-enum Buckets {
-    Dense {
-        lo: i64,
-        step: i64,
-        slots: Vec<Bucket>,
-    },
-    Sparse {
-        lo: i64,
-        hi: i64,
-        step: i64,
-        map: BTreeMap<i64, Bucket>,
-    },
-}
-
-impl Buckets {
-    const DENSE_MAX: i64 = 1 << 16;
-
-    fn empty(start_ms: i64) -> Bucket {
-        Bucket {
-            start_ms,
-            min: 0.0,
-            max: 0.0,
-            sum: 0.0,
-            count: 0,
-        }
-    }
-
-    fn new(lo: i64, hi: i64, step: i64) -> Self {
-        let n = (hi - lo) / step;
-        if n <= Self::DENSE_MAX {
-            let slots = (0..n).map(|i| Self::empty(lo + i * step)).collect();
-            Self::Dense { lo, step, slots }
-        } else {
-            Self::Sparse {
-                lo,
-                hi,
-                step,
-                map: BTreeMap::new(),
-            }
-        }
-    }
-
-    /// Adds a row (a point or a rollup row) to the bucket holding its start, if in the span.
-    fn add(&mut self, b: &Bucket) {
-        match self {
-            Self::Dense { lo, step, slots } => {
-                if b.start_ms >= *lo {
-                    if let Some(slot) = slots.get_mut(((b.start_ms - *lo) / *step) as usize) {
-                        slot.merge(b);
-                    }
-                }
-            }
-            Self::Sparse { lo, hi, step, map } => {
-                if b.start_ms >= *lo && b.start_ms < *hi {
-                    let start = align(b.start_ms, *step);
-                    map.entry(start)
-                        .or_insert_with(|| Self::empty(start))
-                        .merge(b);
-                }
-            }
-        }
-    }
-
-    /// The non-empty buckets, in time order.
-    fn into_vec(self) -> Vec<Bucket> {
-        match self {
-            Self::Dense { slots, .. } => slots.into_iter().filter(|b| b.count > 0).collect(),
-            Self::Sparse { map, .. } => map.into_values().collect(),
-        }
-    }
-}
-
-/// The aligned span `[lo, hi)` of whole step buckets overlapping `[from, to)`.
-fn span(from_ms: i64, to_ms: i64, step_ms: i64) -> Option<(i64, i64)> {
-    if step_ms <= 0 || to_ms <= from_ms {
-        return None;
-    }
-    Some((
-        align(from_ms, step_ms),
-        align(to_ms - 1, step_ms).saturating_add(step_ms),
-    ))
-}
-
-/// Blocks whose window may hold points in `[lo, hi)` (block windows are whole hours, so a
-/// window start at or past `hi` holds none; one ending before `lo` neither).
-fn blocks_in(blocks: &[Block], lo: i64, hi: i64) -> impl Iterator<Item = &Block> {
-    blocks
-        .iter()
-        .filter(move |b| b.window_start < hi && b.last_ms >= align(lo, rollup::HOUR_MS))
 }
