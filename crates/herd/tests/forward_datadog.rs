@@ -1,6 +1,8 @@
 //! herd forwarding to a stand-in Datadog intake (`tests/intake/intake.py`) that decompresses,
-//! decodes and validates every payload against the documented schema and limits: v2 series,
-//! sketches, events and service checks arrive with herd's values; failures are retried
+//! decodes and validates every payload against the documented schema and limits: v2 series
+//! (the Agent's `MetricPayload` protobuf by default, JSON when asked), sketches, events and
+//! service checks arrive with herd's values; a flush over the intake's 10,000 points per
+//! payload is split; failures are retried
 //! (5xx, 429 with `Retry-After`), dropped once said (403) or dropped with a clear error (413);
 //! and an outage with a restart in between loses nothing and sends nothing twice.
 
@@ -12,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use forward_peers::{eventually, herd_query, intake, intake_items, intake_records, send};
+use forward_peers::{eventually, herd_query, intake, intake_items, intake_records, send, Herd};
 use serde_json::Value;
 use support::daemon::Daemon;
 use support::http::{get, scrape};
@@ -103,11 +105,12 @@ fn series_sketches_events_and_checks_arrive_valid_with_herds_values() {
         count_of(&items, "fwd.hits") == 30.0 && has("sketch") && has("event") && has("check")
     });
     no_invalid(&record);
-    // Compressed as the Agent compresses them: zstd for series and sketches.
+    // Encoded and compressed as the Agent sends them: protobuf, zstd.
     for r in intake_records(&record) {
         let path = r["path"].as_str().unwrap();
         if path == "/api/v2/series" || path == "/api/beta/sketches" {
             assert_eq!(r["encoding"], "zstd1", "{path}");
+            assert_eq!(r["content_type"], "application/x-protobuf", "{path}");
         }
     }
     let items = intake_items(&record);
@@ -139,6 +142,81 @@ fn series_sketches_events_and_checks_arrive_valid_with_herds_values() {
     assert_eq!(check["message"], "slow");
     let stopped = herd.stop();
     assert_eq!(stopped.code, Some(0), "{}", stopped.stderr);
+}
+
+#[test]
+fn series_as_json_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.jsonl");
+    let Some(dd) = intake(&record, 0) else { return };
+    let mut args = herd_args(dd.addr);
+    args.extend(["--dd-series-format".to_owned(), "json".to_owned()]);
+    let herd = start(&args, None);
+    let (udp, http) = (herd.udp.unwrap(), herd.http.unwrap());
+    send(udp, &["js.hits:4|c|#a:b", "js.temp:3.25|g"]);
+    eventually("the series arrive", || {
+        count_of(&intake_items(&record), "js.hits") == 4.0
+    });
+    no_invalid(&record);
+    let items = intake_items(&record);
+    assert_eq!(count_of(&items, "js.hits"), herd_count(http, "js.hits"));
+    let temp = items.iter().find(|i| i["metric"] == "js.temp").unwrap();
+    assert_eq!((&temp["value"], &temp["type"]), (&3.25.into(), &3.into()));
+    let series: Vec<Value> = intake_records(&record)
+        .into_iter()
+        .filter(|r| r["path"] == "/api/v2/series")
+        .collect();
+    assert!(!series.is_empty());
+    for r in series {
+        assert_eq!(r["content_type"], "application/json", "{r}");
+    }
+    herd.stop();
+}
+
+#[test]
+fn a_flush_over_the_point_limit_is_split_and_every_point_arrives() {
+    // Wherever a flush boundary falls while they are sent, one flush has over 10,000 of
+    // them: the intake's limit per payload.
+    const CONTEXTS: usize = 20_500;
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.jsonl");
+    let Some(dd) = intake(&record, 0) else { return };
+    let args = herd_args(dd.addr);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let herd = Herd::start(&args, &[]);
+    let lines: Vec<String> = (0..CONTEXTS)
+        .map(|i| format!("split.g:{i}|g|#n:{i}"))
+        .collect();
+    for chunk in lines.chunks(200) {
+        send(herd.udp, &[&chunk.join("\n")]);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let split = |items: &[Value]| -> Vec<i64> {
+        items
+            .iter()
+            .filter(|i| i["metric"] == "split.g")
+            .map(|i| i["value"].as_f64().unwrap() as i64)
+            .collect()
+    };
+    eventually("every context arrives", || {
+        split(&intake_items(&record)).len() >= CONTEXTS
+    });
+    no_invalid(&record);
+    let items = intake_items(&record);
+    let mut values = split(&items);
+    values.sort_unstable();
+    assert_eq!(values, (0..CONTEXTS as i64).collect::<Vec<_>>());
+    let mut per_flush: HashMap<i64, usize> = HashMap::new();
+    for i in items.iter().filter(|i| i["metric"] == "split.g") {
+        *per_flush.entry(i["ts"].as_i64().unwrap()).or_default() += 1;
+    }
+    assert!(per_flush.values().any(|&n| n > 10_000), "{per_flush:?}");
+    let payloads: Vec<usize> = intake_records(&record)
+        .iter()
+        .filter(|r| r["path"] == "/api/v2/series" && r["status"] == 202)
+        .map(|r| r["items"].as_array().unwrap().len())
+        .collect();
+    assert!(payloads.iter().all(|&n| n <= 10_000), "{payloads:?}");
 }
 
 #[test]

@@ -127,7 +127,7 @@ pub struct StoreConfig {
 
 /// The forwarding settings: Datadog when an API key is set, each remote-write URL checked.
 fn forward(s: &Settings) -> Result<crate::forward::ForwardConfig, ConfigError> {
-    use crate::forward::datadog::{Config, SeriesApi};
+    use crate::forward::datadog::{Config, SeriesApi, SeriesFormat};
     for url in &s.remote_write.value {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(s
@@ -140,6 +140,11 @@ fn forward(s: &Settings) -> Result<crate::forward::ForwardConfig, ConfigError> {
         "v2" => SeriesApi::V2,
         _ => return Err(s.dd_series_api.invalid("v1 or v2")),
     };
+    let series_format = match s.dd_series_format.value.as_str() {
+        "protobuf" => SeriesFormat::Protobuf,
+        "json" => SeriesFormat::Json,
+        _ => return Err(s.dd_series_format.invalid("protobuf or json")),
+    };
     let dd_url = if s.dd_url.value.is_empty() {
         &s.dd_url_legacy.value
     } else {
@@ -149,6 +154,7 @@ fn forward(s: &Settings) -> Result<crate::forward::ForwardConfig, ConfigError> {
         api_key: s.dd_api_key.value.clone(),
         url: Config::url_of(&s.dd_site.value, dd_url),
         series_api,
+        series_format,
         host_tags: s.host_tags.value.clone(),
     });
     Ok(crate::forward::ForwardConfig {

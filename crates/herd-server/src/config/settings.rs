@@ -269,6 +269,9 @@ settings! {
     dd_series_api: String = kind::TEXT, "v2".to_owned();
         env "HERD_DD_SERIES_API", value "v1|v2";
         "Datadog series API: v2 (/api/v2/series) or v1 (/api/v1/series JSON)";
+    dd_series_format: String = kind::TEXT, "protobuf".to_owned();
+        env "HERD_DD_SERIES_FORMAT", value "protobuf|json";
+        "How v2 series are written: protobuf (the Agent's MetricPayload) or json";
     forward_buffer_bytes: usize = kind::NUMBER, crate::forward::DEFAULT_BUFFER_BYTES as usize;
         env "HERD_FORWARD_BUFFER_BYTES", value "BYTES";
         "Bound of each forwarding destination's retry buffer (memory, then <data dir>/forward); past it the oldest payloads are dropped, counted";

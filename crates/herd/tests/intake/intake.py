@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A stand-in for Datadog's intake, for herd's forwarding tests.
 
-It decompresses (deflate, gzip, zstd1 via cramjam), decodes (JSON; SketchPayload protobuf
-with a strict wire-format reader: unknown fields and wrong wire types are errors) and checks
+It decompresses (deflate, gzip, zstd1 via cramjam), decodes (JSON; the Agent's MetricPayload
+and SketchPayload protobufs, by Content-Type, with a strict wire-format reader: unknown fields
+and wrong wire types are errors) and checks
 every payload against Datadog's documented schema and limits (v2 series: 512,000 bytes
 compressed, 5,242,880 decompressed, 10,000 points; points at most 1 h old and 10 min ahead).
 A payload that breaks a rule gets 400 and its reason is recorded; an accepted one gets 202
@@ -210,6 +211,72 @@ def sketches(body):
     return out
 
 
+# --- MetricPayload (v2 series as the Agent sends them) ---------------------------------
+
+def string(v, w):
+    try:
+        return v.decode()
+    except UnicodeDecodeError as e:
+        raise Invalid(f"{w}: not UTF-8: {e}")
+
+
+def metric_series_pb(body):
+    out = []
+    for i, (num, wt, v) in enumerate(fields(body)):
+        check(num == 1 and wt == 2, f"MetricPayload: unexpected field {num} (wire type {wt})")
+        w = f"series[{i}]"
+        s = {"metric": "", "type": 0, "interval": 0, "tags": [], "points": [], "host": ""}
+        for n2, wt2, v2 in fields(v):
+            if n2 in (1, 2, 3, 4, 6, 7):
+                check(wt2 == 2, f"{w}: field {n2} wire type {wt2}")
+            elif n2 in (5, 8):
+                check(wt2 == 0, f"{w}: field {n2} wire type {wt2}")
+            else:
+                raise Invalid(f"{w}: unknown MetricSeries field {n2}")
+            if n2 == 1:
+                r = {}
+                for n3, wt3, v3 in fields(v2):
+                    check(n3 in (1, 2) and wt3 == 2, f"{w}: Resource field {n3}")
+                    r[n3] = string(v3, w)
+                check(set(r) == {1, 2}, f"{w}: a resource without type or name")
+                if r[1] == "host":
+                    s["host"] = r[2]
+            elif n2 == 2:
+                s["metric"] = string(v2, w)
+            elif n2 == 3:
+                s["tags"].append(string(v2, w))
+            elif n2 == 4:
+                p = {"value": 0.0, "timestamp": 0}
+                for n3, wt3, v3 in fields(v2):
+                    if n3 == 1:
+                        check(wt3 == 1, f"{w}: MetricPoint.value wire type {wt3}")
+                        p["value"] = double(v3)
+                    elif n3 == 2:
+                        check(wt3 == 0, f"{w}: MetricPoint.timestamp wire type {wt3}")
+                        p["timestamp"] = signed64(v3)
+                    else:
+                        raise Invalid(f"{w}: unknown MetricPoint field {n3}")
+                s["points"].append(p)
+            elif n2 == 5:
+                s["type"] = v2
+            elif n2 == 8:
+                s["interval"] = signed64(v2)
+        check(s["metric"], f"{w}: metric missing")
+        check(s["type"] in (0, 1, 2, 3), f"{w}: type {s['type']} not 0..3")
+        if s["type"] in (1, 2):
+            check(s["interval"] > 0, f"{w}: count/rate without a positive interval")
+        tags_ok(s["tags"], w)
+        check(s["points"], f"{w}: no points")
+        for j, p in enumerate(s["points"]):
+            fresh(p["timestamp"], f"{w}.points[{j}]")
+            check(p["value"] == p["value"] and abs(p["value"]) != float("inf"),
+                  f"{w}.points[{j}]: value {p['value']} not finite")
+            out.append({"kind": "series", "metric": s["metric"], "type": s["type"],
+                        "interval": s["interval"], "ts": p["timestamp"], "value": p["value"],
+                        "tags": s["tags"], "host": s["host"]})
+    return out
+
+
 def events(doc):
     for k in ("title", "text"):
         check(isinstance(doc.get(k), str), f"event: {k} missing")
@@ -236,7 +303,7 @@ def checks(doc):
     return out
 
 
-def decode(path, encoding, raw):
+def decode(path, encoding, content_type, raw):
     check(path in LIMITS, f"no such endpoint {path}")
     compressed, uncompressed = LIMITS[path]
     check(len(raw) <= compressed, f"{len(raw)} bytes compressed > {compressed}")
@@ -251,13 +318,17 @@ def decode(path, encoding, raw):
     else:
         raise Invalid(f"unknown Content-Encoding {encoding!r}")
     check(len(body) <= uncompressed, f"{len(body)} bytes uncompressed > {uncompressed}")
+    protobuf = content_type == "application/x-protobuf"
+    check(protobuf or content_type == "application/json", f"Content-Type {content_type!r}")
     if path == "/api/beta/sketches":
+        check(protobuf, f"sketches as {content_type}")
         return sketches(body)
-    doc = json.loads(body)
     if path == "/api/v2/series":
-        points = series_v2(doc)
+        points = metric_series_pb(body) if protobuf else series_v2(json.loads(body))
         check(len(points) <= MAX_POINTS, f"{len(points)} points > {MAX_POINTS}")
         return points
+    check(not protobuf, f"{path} as protobuf")
+    doc = json.loads(body)
     if path == "/api/v1/series":
         return series_v1(doc)
     if path == "/api/v1/events":
@@ -301,7 +372,8 @@ class Handler(BaseHTTPRequestHandler):
                 control["times"] -= 1
             retry_after = control["retry_after"]
         record = {"time": time.time(), "path": path, "status": None,
-                  "encoding": self.headers.get("Content-Encoding", "")}
+                  "encoding": self.headers.get("Content-Encoding", ""),
+                  "content_type": self.headers.get("Content-Type", "")}
         if mode == "hang":
             time.sleep(30)
             return
@@ -315,7 +387,7 @@ class Handler(BaseHTTPRequestHandler):
             write(record)
             return self.reply(403, {"errors": ["Forbidden"]})
         try:
-            items = decode(path, self.headers.get("Content-Encoding", ""), raw)
+            items = decode(path, record["encoding"], record["content_type"], raw)
         except (Invalid, ValueError, UnicodeDecodeError, zlib.error) as e:
             record.update(status=400, error=str(e))
             write(record)

@@ -1,5 +1,5 @@
-//! Datadog's intake, as the Agent sends to it: series to `/api/v2/series` (JSON, zstd at
-//! level one) or, with `--dd-series-api v1`, v1 series JSON to `/api/v1/series` (deflate);
+//! Datadog's intake, as the Agent sends to it: series to `/api/v2/series` (the Agent's
+//! `MetricPayload` protobuf, or JSON with `--dd-series-format json`; zstd at level one) or, with `--dd-series-api v1`, v1 series JSON to `/api/v1/series` (deflate);
 //! distributions as `SketchPayload` protobuf (zstd) to `/api/beta/sketches`; events to
 //! `/api/v1/events` and service checks to `/api/v1/check_run`. Enabled by `DD_API_KEY`; the
 //! site from `DD_SITE`, or a whole URL from `DD_DD_URL` / `DD_URL`.
@@ -23,8 +23,17 @@ pub const MAX_AGE_S: u64 = 60 * 60;
 pub enum SeriesApi {
     /// `/api/v1/series` JSON.
     V1,
-    /// `/api/v2/series` JSON.
+    /// `/api/v2/series`.
     V2,
+}
+
+/// How v2 series are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesFormat {
+    /// `MetricPayload` protobuf, as the Agent sends them.
+    Protobuf,
+    /// The documented JSON.
+    Json,
 }
 
 /// Datadog forwarding settings.
@@ -36,6 +45,8 @@ pub struct Config {
     pub url: String,
     /// Series API.
     pub series_api: SeriesApi,
+    /// How v2 series are written (v1 is JSON only).
+    pub series_format: SeriesFormat,
     /// Host tags added to every series (`DD_TAGS`).
     pub host_tags: Vec<String>,
 }

@@ -1,6 +1,9 @@
-//! Packing JSON items into payloads under the intake's limits: items are joined into one
-//! body until the uncompressed or point limit is reached; a body whose deflate form is over
-//! the compressed limit is split in two and each half tried again.
+//! Packing items into payloads under the intake's limits: items are written into the
+//! compressor as they come (no uncompressed copy of a payload is kept), either as a JSON
+//! array under a key (`{"series":[…]}`) or as the repeated field of a protobuf message (a
+//! message is the concatenation of its fields, so `MetricPayload.series` or
+//! `SketchPayload.sketches` need no head or tail), and a payload is closed before its
+//! uncompressed size, its points or its compressed size reach the endpoint's limits.
 
 use std::io::Write;
 
@@ -103,13 +106,6 @@ impl Body {
     }
 }
 
-/// `data` compressed with `codec`.
-pub fn compress(codec: Codec, data: &[u8]) -> Vec<u8> {
-    let mut body = Body::new(codec, data.len() / 4 + 64);
-    body.write(data);
-    body.finish()
-}
-
 /// zlib (HTTP `deflate`), as the Agent and the intake mean it.
 pub fn deflate(data: &[u8]) -> Vec<u8> {
     let mut z = ZlibEncoder::new(
@@ -124,10 +120,28 @@ pub fn deflate(data: &[u8]) -> Vec<u8> {
 /// once its compressed bytes so far come within this of the limit.
 const PENDING: usize = 160_000;
 
-/// Packs JSON items into `{"<key>":[…]}` bodies for one endpoint, deflated as they come
-/// (no copy of the uncompressed text is kept), each under the endpoint's limits.
+/// How items are joined into a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// `{"<key>":[item,item,…]}`, `application/json`.
+    JsonArray(&'static str),
+    /// Each item the length-delimited field `n` of one message, `application/x-protobuf`.
+    Protobuf(u32),
+}
+
+impl Framing {
+    const fn content_type(self) -> &'static str {
+        match self {
+            Self::JsonArray(_) => "application/json",
+            Self::Protobuf(_) => "application/x-protobuf",
+        }
+    }
+}
+
+/// Packs items into bodies for one endpoint, compressed as they come, each under the
+/// endpoint's limits.
 pub struct Packer {
-    key: &'static str,
+    framing: Framing,
     path: &'static str,
     limits: Limits,
     codec: Codec,
@@ -139,10 +153,10 @@ pub struct Packer {
 }
 
 impl Packer {
-    /// A packer for `path`, the items under `key`.
-    pub fn new(key: &'static str, path: &'static str, limits: Limits, codec: Codec) -> Self {
+    /// A packer for `path`, the items joined as `framing` says.
+    pub fn new(framing: Framing, path: &'static str, limits: Limits, codec: Codec) -> Self {
         Self {
-            key,
+            framing,
             path,
             limits,
             codec,
@@ -156,8 +170,20 @@ impl Packer {
 
     /// Adds one serialised item of `points` points, the oldest at `ts_s`.
     pub fn push(&mut self, item: &[u8], points: u64, ts_s: u64) {
+        use prost::encoding::{encode_key, encode_varint, WireType};
+        let mut frame = [0u8; 16];
+        let frame_len = match self.framing {
+            Framing::JsonArray(_) => 1,
+            Framing::Protobuf(field) => {
+                let mut head = &mut frame[..];
+                let room = head.len();
+                encode_key(field, WireType::LengthDelimited, &mut head);
+                encode_varint(item.len() as u64, &mut head);
+                room - head.len()
+            }
+        };
         if let Some(body) = &self.body {
-            let full = self.uncompressed + item.len() + 3 > self.limits.uncompressed
+            let full = self.uncompressed + item.len() + frame_len + 2 > self.limits.uncompressed
                 || self.points + points > self.limits.points
                 || body.written() + PENDING > self.limits.compressed;
             if full {
@@ -165,22 +191,29 @@ impl Packer {
             }
         }
         let codec = self.codec;
-        let key = self.key;
-        let mut fresh = 0;
+        let framing = self.framing;
+        let mut opened = false;
         let body = self.body.get_or_insert_with(|| {
-            let mut z = Body::new(codec, 64 * 1024);
-            let head = format!("{{\"{key}\":[");
-            z.write(head.as_bytes());
-            fresh = head.len();
-            z
+            opened = true;
+            Body::new(codec, 64 * 1024)
         });
-        if fresh > 0 {
-            self.uncompressed = fresh;
-        } else {
-            body.write(b",");
+        if opened {
+            self.uncompressed = 0;
+        }
+        match framing {
+            Framing::JsonArray(key) => {
+                if opened {
+                    let head = format!("{{\"{key}\":[");
+                    body.write(head.as_bytes());
+                    self.uncompressed += head.len() - 1;
+                } else {
+                    body.write(b",");
+                }
+            }
+            Framing::Protobuf(_) => body.write(&frame[..frame_len]),
         }
         body.write(item);
-        self.uncompressed += item.len() + 1;
+        self.uncompressed += item.len() + frame_len;
         self.points += points;
         self.oldest_s = self.oldest_s.min(ts_s);
     }
@@ -189,10 +222,12 @@ impl Packer {
         let Some(mut body) = self.body.take() else {
             return;
         };
-        body.write(b"]}");
+        if matches!(self.framing, Framing::JsonArray(_)) {
+            body.write(b"]}");
+        }
         self.done.push(Payload {
             path: self.path.to_owned(),
-            content_type: "application/json".to_owned(),
+            content_type: self.framing.content_type().to_owned(),
             encoding: self.codec.encoding().to_owned(),
             points: self.points,
             oldest_s: self.oldest_s,
@@ -221,7 +256,7 @@ mod tests {
     }
 
     fn pack(items: &[Vec<u8>], limits: Limits) -> Vec<Payload> {
-        let mut p = Packer::new("series", "/x", limits, Codec::Deflate);
+        let mut p = Packer::new(Framing::JsonArray("series"), "/x", limits, Codec::Deflate);
         for (i, item) in items.iter().enumerate() {
             p.push(item, 1, i as u64);
         }
@@ -273,5 +308,44 @@ mod tests {
         assert!(out.len() > 2, "{}", out.len());
         assert!(out.iter().all(|p| p.body.len() <= tight.compressed));
         assert_eq!(out.iter().map(|p| p.points).sum::<u64>(), 100_000);
+    }
+
+    /// A message of one repeated bytes field 1, as `MetricPayload` and `SketchPayload` are
+    /// to their items.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Repeated {
+        #[prost(bytes = "vec", repeated, tag = "1")]
+        items: Vec<Vec<u8>>,
+    }
+
+    #[test]
+    fn protobuf_items_are_fields_of_one_message_under_every_limit() {
+        use prost::Message;
+        let limits = Limits {
+            compressed: 1_000_000,
+            uncompressed: 1000,
+            points: 1 << 30,
+        };
+        // Items of 0 to 299 bytes: one- and two-byte lengths.
+        let all: Vec<Vec<u8>> = (0..400u32)
+            .map(|i| (0..i % 300).map(|j| (i + j) as u8).collect())
+            .collect();
+        let mut p = Packer::new(Framing::Protobuf(1), "/p", limits, Codec::Zstd);
+        for (i, item) in all.iter().enumerate() {
+            p.push(item, 1, i as u64);
+        }
+        let out = p.finish();
+        let mut back = Vec::new();
+        for payload in &out {
+            assert_eq!(payload.content_type, "application/x-protobuf");
+            assert_eq!(payload.encoding, "zstd1");
+            let raw = zstd::stream::decode_all(&payload.body[..]).unwrap();
+            assert!(raw.len() <= limits.uncompressed, "{}", raw.len());
+            let message = Repeated::decode(&raw[..]).unwrap();
+            assert_eq!(message.items.len() as u64, payload.points);
+            back.extend(message.items);
+        }
+        assert!(out.len() > 50, "{}", out.len());
+        assert_eq!(back, all);
     }
 }

@@ -1,17 +1,23 @@
-//! Series JSON: v2 (`/api/v2/series`: `type` 1 count, 2 rate, 3 gauge; points as objects;
-//! the host as a `resources` entry) or v1 (`/api/v1/series`: `type` as text, points as
-//! `[ts, v]`, `host`). Every series carries a `tags` array, empty when it has none (a
-//! Victoria Metrics 1.79 quirk: a series without the key takes an earlier request's tags).
-//! Written straight into the compressor, one series at a time: zstd level 1 for v2 (as the
-//! Agent), deflate for v1 (Victoria Metrics' Datadog intake takes nothing else).
+//! Series: v2 (`/api/v2/series`) as the Agent sends it, the `MetricPayload` protobuf
+//! (DataDog/agent-payload `proto/metrics/agent_payload.proto`: `series` 1; `MetricSeries`
+//! `resources` 1, `metric` 2, `tags` 3, `points` 4, `type` 5 (1 count, 2 rate, 3 gauge),
+//! `interval` 8; `MetricPoint` `value` 1 double, `timestamp` 2 int64 seconds; `Resource`
+//! `type` 1, `name` 2), or v2 JSON (the same fields; points as objects); or v1 JSON
+//! (`/api/v1/series`: `type` as text, points as `[ts, v]`, `host`). Every JSON series carries
+//! a `tags` array, empty when it has none (a Victoria Metrics 1.79 quirk: a series without
+//! the key takes an earlier request's tags). Written straight into the compressor, one
+//! series at a time: zstd level 1 for v2 (as the Agent), deflate for v1 (Victoria Metrics'
+//! Datadog intake takes nothing else).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use herd_aggregate::{Context, Flush, Point, PointKind, Value};
 
-use super::payload::{Codec, Packer, GENERIC, V2_SERIES};
-use super::{Config, SeriesApi, MAX_AGE_S};
+use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
+
+use super::payload::{Codec, Framing, Packer, GENERIC, V2_SERIES};
+use super::{Config, SeriesApi, SeriesFormat, MAX_AGE_S};
 use crate::forward::buffer::Payload;
 use crate::forward::{Counters, Drop};
 
@@ -95,13 +101,114 @@ fn v1_parts(p: &Point, config: &Config) -> (Vec<u8>, Vec<u8>) {
     (prefix, suffix)
 }
 
-/// One series object from its parts.
-fn object(out: &mut Vec<u8>, api: SeriesApi, parts: &(Vec<u8>, Vec<u8>), ts_s: u64, value: f64) {
+/// A length-delimited protobuf field.
+fn pb_bytes(out: &mut Vec<u8>, field: u32, data: &[u8]) {
+    encode_key(field, WireType::LengthDelimited, out);
+    encode_varint(data.len() as u64, out);
+    out.extend_from_slice(data);
+}
+
+/// A `MetricSeries` without its points: `resources` (the host), `metric`, `tags`, `type`
+/// and, for counts and rates, `interval`.
+fn pb_parts(p: &Point, config: &Config) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    if !p.context.host().is_empty() {
+        let mut resource = Vec::with_capacity(8 + p.context.host().len());
+        pb_bytes(&mut resource, 1, b"host");
+        pb_bytes(&mut resource, 2, p.context.host().as_bytes());
+        pb_bytes(&mut out, 1, &resource);
+    }
+    pb_bytes(&mut out, 2, p.name().as_bytes());
+    for t in p
+        .context
+        .tags()
+        .chain(config.host_tags.iter().map(String::as_str))
+    {
+        pb_bytes(&mut out, 3, t.as_bytes());
+    }
+    let kind = match p.kind {
+        PointKind::Count => 1,
+        PointKind::Rate => 2,
+        _ => 3,
+    };
+    encode_key(5, WireType::Varint, &mut out);
+    encode_varint(kind, &mut out);
+    if kind != 3 {
+        encode_key(8, WireType::Varint, &mut out);
+        encode_varint(p.interval_ms / 1000, &mut out);
+    }
+    out
+}
+
+/// How the series of one flush are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    V1Json,
+    V2Json,
+    V2Protobuf,
+}
+
+impl Form {
+    fn of(config: &Config) -> Self {
+        match (config.series_api, config.series_format) {
+            (SeriesApi::V1, _) => Self::V1Json,
+            (SeriesApi::V2, SeriesFormat::Json) => Self::V2Json,
+            (SeriesApi::V2, SeriesFormat::Protobuf) => Self::V2Protobuf,
+        }
+    }
+
+    /// What stays the same from one flush to the next, around the timestamp and value.
+    fn parts(self, p: &Point, config: &Config) -> (Vec<u8>, Vec<u8>) {
+        match self {
+            Self::V1Json => v1_parts(p, config),
+            Self::V2Json => v2_parts(p, config),
+            Self::V2Protobuf => (pb_parts(p, config), Vec::new()),
+        }
+    }
+
+    fn packer(self) -> Packer {
+        match self {
+            Self::V1Json => Packer::new(
+                Framing::JsonArray("series"),
+                "/api/v1/series",
+                GENERIC,
+                Codec::Deflate,
+            ),
+            Self::V2Json => Packer::new(
+                Framing::JsonArray("series"),
+                "/api/v2/series",
+                V2_SERIES,
+                Codec::Zstd,
+            ),
+            Self::V2Protobuf => Packer::new(
+                Framing::Protobuf(1),
+                "/api/v2/series",
+                V2_SERIES,
+                Codec::Zstd,
+            ),
+        }
+    }
+}
+
+/// One series from its parts.
+fn object(out: &mut Vec<u8>, form: Form, parts: &(Vec<u8>, Vec<u8>), ts_s: u64, value: f64) {
     out.extend_from_slice(&parts.0);
+    if form == Form::V2Protobuf {
+        // points (4): one MetricPoint {value (1) double, timestamp (2) int64}.
+        let point = 1 + 8 + 1 + encoded_len_varint(ts_s);
+        encode_key(4, WireType::LengthDelimited, out);
+        encode_varint(point as u64, out);
+        encode_key(1, WireType::SixtyFourBit, out);
+        out.extend_from_slice(&value.to_le_bytes());
+        encode_key(2, WireType::Varint, out);
+        encode_varint(ts_s, out);
+        return;
+    }
     out.extend_from_slice(ts_s.to_string().as_bytes());
-    out.extend_from_slice(match api {
-        SeriesApi::V2 => b",\"value\":",
-        SeriesApi::V1 => b",",
+    out.extend_from_slice(if form == Form::V2Json {
+        b",\"value\":"
+    } else {
+        b","
     });
     number(out, value);
     out.extend_from_slice(&parts.1);
@@ -111,7 +218,7 @@ fn object(out: &mut Vec<u8>, api: SeriesApi, parts: &(Vec<u8>, Vec<u8>), ts_s: u
 pub fn v2(out: &mut Vec<u8>, p: &Point, value: f64, config: &Config) {
     object(
         out,
-        SeriesApi::V2,
+        Form::V2Json,
         &v2_parts(p, config),
         p.timestamp_ms / 1000,
         value,
@@ -122,7 +229,7 @@ pub fn v2(out: &mut Vec<u8>, p: &Point, value: f64, config: &Config) {
 pub fn v1(out: &mut Vec<u8>, p: &Point, value: f64, config: &Config) {
     object(
         out,
-        SeriesApi::V1,
+        Form::V1Json,
         &v1_parts(p, config),
         p.timestamp_ms / 1000,
         value,
@@ -132,8 +239,9 @@ pub fn v1(out: &mut Vec<u8>, p: &Point, value: f64, config: &Config) {
 /// Flushes a series' cached JSON parts stay without being seen.
 const KEEP_FLUSHES: u64 = 3;
 
-/// The JSON around each series' timestamp and value, kept from one flush to the next (a
-/// context's name, type, host and tags do not change), so a flush writes only numbers.
+/// The bytes around each series' timestamp and value (JSON or protobuf), kept from one
+/// flush to the next (a context's name, type, host and tags do not change), so a flush
+/// writes only numbers.
 #[derive(Default)]
 pub struct Cache {
     parts: HashMap<(usize, Arc<str>, u8, u64), Parts>,
@@ -143,7 +251,7 @@ pub struct Cache {
 struct Parts {
     /// Holds the context, so that its address names no other while cached.
     _context: Arc<Context>,
-    json: (Vec<u8>, Vec<u8>),
+    bytes: (Vec<u8>, Vec<u8>),
     seen: u64,
 }
 
@@ -164,10 +272,8 @@ pub fn encode(
     counters: &Counters,
     cache: &mut Cache,
 ) -> Vec<Payload> {
-    let mut packer = match config.series_api {
-        SeriesApi::V2 => Packer::new("series", "/api/v2/series", V2_SERIES, Codec::Zstd),
-        SeriesApi::V1 => Packer::new("series", "/api/v1/series", GENERIC, Codec::Deflate),
-    };
+    let form = Form::of(config);
+    let mut packer = form.packer();
     cache.flushes += 1;
     let flushes = cache.flushes;
     let mut item = Vec::with_capacity(512);
@@ -187,15 +293,12 @@ pub fn encode(
         );
         let parts = cache.parts.entry(key).or_insert_with(|| Parts {
             _context: p.context.clone(),
-            json: match config.series_api {
-                SeriesApi::V2 => v2_parts(p, config),
-                SeriesApi::V1 => v1_parts(p, config),
-            },
+            bytes: form.parts(p, config),
             seen: flushes,
         });
         parts.seen = flushes;
         item.clear();
-        object(&mut item, config.series_api, &parts.json, ts, value);
+        object(&mut item, form, &parts.bytes, ts, value);
         packer.push(&item, 1, ts);
     }
     cache.parts.retain(|_, p| flushes - p.seen < KEEP_FLUSHES);
@@ -226,6 +329,7 @@ mod tests {
             api_key: String::new(),
             url: String::new(),
             series_api: SeriesApi::V2,
+            series_format: SeriesFormat::Json,
             host_tags: vec!["team:x".into()],
         };
         let mut out = Vec::new();
@@ -246,6 +350,113 @@ mod tests {
             serde_json::json!({"metric": "a.b", "type": "rate", "interval": 10,
                 "points": [[1_700_000_000, 0.5]], "host": "h1",
                 "tags": ["env:prod", "q\"t", "team:x"]})
+        );
+    }
+
+    /// `MetricPayload` and its parts, as DataDog/agent-payload numbers their fields, to
+    /// read back what herd writes.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct MetricPayload {
+        #[prost(message, repeated, tag = "1")]
+        series: Vec<MetricSeries>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct MetricSeries {
+        #[prost(message, repeated, tag = "1")]
+        resources: Vec<Resource>,
+        #[prost(string, tag = "2")]
+        metric: String,
+        #[prost(string, repeated, tag = "3")]
+        tags: Vec<String>,
+        #[prost(message, repeated, tag = "4")]
+        points: Vec<MetricPoint>,
+        #[prost(int32, tag = "5")]
+        r#type: i32,
+        #[prost(string, tag = "6")]
+        unit: String,
+        #[prost(string, tag = "7")]
+        source_type_name: String,
+        #[prost(int64, tag = "8")]
+        interval: i64,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct MetricPoint {
+        #[prost(double, tag = "1")]
+        value: f64,
+        #[prost(int64, tag = "2")]
+        timestamp: i64,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Resource {
+        #[prost(string, tag = "1")]
+        r#type: String,
+        #[prost(string, tag = "2")]
+        name: String,
+    }
+
+    #[test]
+    fn protobuf_series_are_the_agents_metric_payload() {
+        use prost::Message;
+        let point = |kind, host: &str, value| Point {
+            context: Arc::new(Context::new("a.b", ["env:prod"], host, MetricType::Count)),
+            suffix: Arc::from(""),
+            kind,
+            interval_ms: 10_000,
+            timestamp_ms: 1_700_000_000_000,
+            value: Value::Scalar(value),
+        };
+        let config = Config {
+            api_key: String::new(),
+            url: String::new(),
+            series_api: SeriesApi::V2,
+            series_format: SeriesFormat::Protobuf,
+            host_tags: vec!["team:x".into()],
+        };
+        let flush = Flush {
+            points: vec![
+                point(PointKind::Rate, "h1", 0.5),
+                point(PointKind::Gauge, "", 0.0),
+            ],
+            ..Flush::default()
+        };
+        let counters = Counters::default();
+        let out = encode(
+            &flush,
+            &config,
+            1_700_000_005,
+            &counters,
+            &mut Cache::default(),
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].path, "/api/v2/series");
+        assert_eq!(out[0].content_type, "application/x-protobuf");
+        assert_eq!(out[0].points, 2);
+        let raw = zstd::stream::decode_all(&out[0].body[..]).unwrap();
+        let payload = MetricPayload::decode(&raw[..]).unwrap();
+        let tags = vec!["env:prod".to_owned(), "team:x".to_owned()];
+        let expected = |r#type, interval, value, resources| MetricSeries {
+            resources,
+            metric: "a.b".into(),
+            tags: tags.clone(),
+            points: vec![MetricPoint {
+                value,
+                timestamp: 1_700_000_000,
+            }],
+            r#type,
+            unit: String::new(),
+            source_type_name: String::new(),
+            interval,
+        };
+        let host = vec![Resource {
+            r#type: "host".into(),
+            name: "h1".into(),
+        }];
+        assert_eq!(
+            payload.series,
+            [expected(2, 10, 0.5, host), expected(3, 0, 0.0, Vec::new())]
         );
     }
 }

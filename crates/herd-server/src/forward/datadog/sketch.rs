@@ -1,12 +1,15 @@
 //! Distributions as the Agent sends them: `SketchPayload` protobuf (DataDog/agent-payload
 //! `proto/metrics/agent_payload.proto`, hand-written prost messages) to
-//! `/api/beta/sketches`, zstd level 1 as the Agent sends them. herd's sketch already uses the Agent's key mapping
-//! (γ = 1 + 1/64, `i16` keys), so the bins go out as they are.
+//! `/api/beta/sketches`, zstd level 1 as the Agent sends them. herd's sketch already uses the
+//! Agent's key mapping (γ = 1 + 1/64, `i16` keys), so the bins go out as they are. Each
+//! sketch is encoded on its own and written into the compressor as the repeated field 1 of
+//! the payload, so a flush never holds all its sketches decoded, encoded and compressed at
+//! once.
 
 use herd_aggregate::{Flush, Value};
 use prost::Message;
 
-use super::payload::{compress, Codec, GENERIC};
+use super::payload::{Codec, Framing, Packer, GENERIC};
 use super::series::fresh;
 use super::Config;
 use crate::forward::buffer::Payload;
@@ -83,11 +86,13 @@ fn bins(sketch: &herd_aggregate::Sketch) -> (Vec<i32>, Vec<u32>) {
 
 /// The sketch payloads of one flush.
 pub fn encode(flush: &Flush, config: &Config, now_s: u64, counters: &Counters) -> Vec<Payload> {
-    let mut out = Vec::new();
-    let mut batch = SketchPayload::default();
-    let mut points = 0;
-    let mut oldest = u64::MAX;
-    let mut size = 0;
+    let mut packer = Packer::new(
+        Framing::Protobuf(1),
+        "/api/beta/sketches",
+        GENERIC,
+        Codec::Zstd,
+    );
+    let mut item = Vec::with_capacity(1024);
     for p in &flush.points {
         let Value::Sketch(s) = &p.value else { continue };
         let ts = p.timestamp_ms / 1000;
@@ -115,28 +120,9 @@ pub fn encode(flush: &Flush, config: &Config, now_s: u64, counters: &Counters) -
                 n,
             }],
         };
-        size += sketch.encoded_len();
-        batch.sketches.push(sketch);
-        points += 1;
-        oldest = oldest.min(ts);
-        if size > GENERIC.uncompressed / 2 || points >= GENERIC.points {
-            out.push(payload(&std::mem::take(&mut batch), points, oldest));
-            (points, oldest, size) = (0, u64::MAX, 0);
-        }
+        item.clear();
+        sketch.encode(&mut item).expect("a Vec grows as needed");
+        packer.push(&item, 1, ts);
     }
-    if points > 0 {
-        out.push(payload(&batch, points, oldest));
-    }
-    out
-}
-
-fn payload(batch: &SketchPayload, points: u64, oldest_s: u64) -> Payload {
-    Payload {
-        path: "/api/beta/sketches".to_owned(),
-        content_type: "application/x-protobuf".to_owned(),
-        encoding: Codec::Zstd.encoding().to_owned(),
-        points,
-        oldest_s,
-        body: compress(Codec::Zstd, &batch.encode_to_vec()),
-    }
+    packer.finish()
 }
