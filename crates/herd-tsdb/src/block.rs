@@ -59,6 +59,8 @@ pub(crate) struct Block {
     file: Source,
     pub(crate) window_start: i64,
     pub(crate) checkpoint: u64,
+    /// The span of a day block (24 h); `None` for a window block (the store's window).
+    pub(crate) span_ms: Option<i64>,
     /// Sorted by id.
     pub(crate) entries: Vec<EntryMeta>,
     events: (u64, u32),
@@ -69,16 +71,34 @@ pub(crate) struct Block {
     pub(crate) last_ms: i64,
 }
 
+/// A day in milliseconds: the span of a compacted block.
+pub(crate) const DAY_MS: i64 = 86_400_000;
+
 /// The file name of a block: window start and checkpoint number.
 pub(crate) fn file_name(window_start: i64, checkpoint: u64) -> String {
     format!("{window_start}-{checkpoint:08}.blk")
 }
 
-/// Window start and checkpoint of a block file name.
-pub(crate) fn parse_name(name: &str) -> Option<(i64, u64)> {
+/// The file name of a day block (a UTC day's window blocks compacted into one): day start,
+/// the highest checkpoint of the blocks it replaces, and its span.
+pub(crate) fn day_file_name(day_start: i64, checkpoint: u64) -> String {
+    format!("{day_start}-{checkpoint:08}-24h.blk")
+}
+
+/// Window start, checkpoint and (for a day block) span in ms of a block file name.
+pub(crate) fn parse_full_name(name: &str) -> Option<(i64, u64, Option<i64>)> {
     let stem = name.strip_suffix(".blk")?;
+    let (stem, span) = match stem.strip_suffix("-24h") {
+        Some(s) => (s, Some(DAY_MS)),
+        None => (stem, None),
+    };
     let (start, ckpt) = stem.rsplit_once('-')?;
-    Some((start.parse().ok()?, ckpt.parse().ok()?))
+    Some((start.parse().ok()?, ckpt.parse().ok()?, span))
+}
+
+/// Window start and checkpoint of a block file name (window or day block).
+pub(crate) fn parse_name(name: &str) -> Option<(i64, u64)> {
+    parse_full_name(name).map(|(s, c, _)| (s, c))
 }
 
 fn with_crc(body: &[u8]) -> Vec<u8> {
@@ -87,12 +107,19 @@ fn with_crc(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A rollup level is stored only when it holds at most a tenth as many rows as the next
+/// finer level stored (or the points): coarser reads of a level not stored derive its rows
+/// from that finer level, which costs at most ten rows read per row. The hour level is
+/// always stored.
+pub(crate) const THINNING: usize = 10;
+
 /// Encodes one series' points (sorted by time) with its rollups; the bytes, and how many of
 /// them (from the start) hold the points rather than the rollups.
 ///
-/// Without `minute_rollups`, the minute level has no rows and reads of it derive the rows
-/// from the points (a 10 s series' minute rows would cost almost as much as its points).
-pub(crate) fn encode_float_entry(points: &[(i64, f64)], minute_rollups: bool) -> (Vec<u8>, usize) {
+/// Levels are stored by [`THINNING`] (for 10 s points: 5 minutes and 1 hour; the minute rows
+/// thin the points only 6×); a level not stored has no rows and reads of it derive them.
+/// `force_minute` stores the minute level whatever it thins.
+pub(crate) fn encode_float_entry(points: &[(i64, f64)], force_minute: bool) -> (Vec<u8>, usize) {
     let mut w = Writer::default();
     w.u8(SeriesKind::Gauge.code()); // a float entry; the series' kind is in the index
     let ts: Vec<i64> = points.iter().map(|p| p.0).collect();
@@ -100,12 +127,17 @@ pub(crate) fn encode_float_entry(points: &[(i64, f64)], minute_rollups: bool) ->
     w.bytes(&encode_i64(&ts));
     w.bytes(&encode_f64(&vs));
     let raw = 4 + w.buf.len();
+    let mut finer = points.len();
     for level in LEVELS {
-        let b = if level == Resolution::Minute && !minute_rollups {
-            Vec::new()
+        let mut b = rollup::buckets(points, level.ms());
+        let keep = level == Resolution::Hour
+            || b.len().saturating_mul(THINNING) <= finer
+            || (level == Resolution::Minute && force_minute);
+        if keep {
+            finer = b.len();
         } else {
-            rollup::buckets(points, level.ms())
-        };
+            b.clear();
+        }
         w.varint(b.len() as u64);
         w.bytes(&encode_i64(
             &b.iter().map(|b| b.start_ms).collect::<Vec<_>>(),
@@ -155,8 +187,20 @@ pub(crate) fn entry_body(bytes: &[u8]) -> Result<&[u8], DecodeError> {
     Ok(body)
 }
 
+/// A float entry's points.
+pub(crate) fn decode_points(body: &[u8], points: usize) -> Result<Vec<(i64, f64)>, DecodeError> {
+    let mut r = Reader::new(body);
+    if r.u8("entry kind")? == SeriesKind::Sketch.code() {
+        return Err(DecodeError::new(0, "not a float entry"));
+    }
+    let ts = decode_i64(r.bytes("times")?, points, "times")?;
+    let vs = decode_f64(r.bytes("values")?, points, "values")?;
+    Ok(ts.into_iter().zip(vs).collect())
+}
+
 /// Float buckets of one resolution from an entry body (raw points as one-value buckets);
-/// for sketch entries, each sketch's summary.
+/// for sketch entries, each sketch's summary. A level the entry does not store is derived
+/// from the finest stored level below it (or the points): the same buckets.
 pub(crate) fn decode_buckets(
     body: &[u8],
     points: usize,
@@ -172,41 +216,55 @@ pub(crate) fn decode_buckets(
     }
     let ts = r.bytes("times")?;
     let vs = r.bytes("values")?;
-    let raw = || -> Result<Vec<(i64, f64)>, DecodeError> {
-        let ts = decode_i64(ts, points, "times")?;
-        let vs = decode_f64(vs, points, "values")?;
-        Ok(ts.into_iter().zip(vs).collect())
-    };
     if res == Resolution::Raw {
-        return Ok(raw()?.into_iter().map(|(t, v)| Bucket::one(t, v)).collect());
+        return Ok(decode_points(body, points)?
+            .into_iter()
+            .map(|(t, v)| Bucket::one(t, v))
+            .collect());
     }
+    // The finest stored level read so far: its rows and columns.
+    let mut finer: Option<(usize, Vec<&[u8]>)> = None;
     for level in LEVELS {
         let n = r.len(points, "rollup rows")?;
         let cols: Vec<&[u8]> = (0..5)
             .map(|_| r.bytes("rollup column"))
             .collect::<Result<_, _>>()?;
-        if level == res && n == 0 && points > 0 {
-            // Rows not stored (see `encode_float_entry`): from the points, which are sorted.
-            return Ok(rollup::buckets(&raw()?, res.ms()));
-        }
-        if level == res {
-            let starts = decode_i64(cols[0], n, "rollup starts")?;
-            let min = decode_f64(cols[1], n, "rollup min")?;
-            let max = decode_f64(cols[2], n, "rollup max")?;
-            let sum = decode_f64(cols[3], n, "rollup sum")?;
-            let count = decode_u64(cols[4], n, "rollup count")?;
-            return Ok((0..n)
-                .map(|i| Bucket {
-                    start_ms: starts[i],
-                    min: min[i],
-                    max: max[i],
-                    sum: sum[i],
-                    count: count[i],
-                })
-                .collect());
+        if n > 0 || points == 0 {
+            if level == res {
+                return rollup_rows(n, &cols);
+            }
+            finer = Some((n, cols));
+        } else if level == res {
+            // Not stored (see `encode_float_entry`): from the finest level stored, or the
+            // points, which are sorted.
+            if let Some((n, cols)) = &finer {
+                return Ok(rollup::rebucket(&rollup_rows(*n, cols)?, res.ms()));
+            }
+            let ts = decode_i64(ts, points, "times")?;
+            let vs = decode_f64(vs, points, "values")?;
+            let p: Vec<(i64, f64)> = ts.into_iter().zip(vs).collect();
+            return Ok(rollup::buckets(&p, res.ms()));
         }
     }
     unreachable!("every resolution is handled")
+}
+
+/// `n` rollup rows from their five columns.
+fn rollup_rows(n: usize, cols: &[&[u8]]) -> Result<Vec<Bucket>, DecodeError> {
+    let starts = decode_i64(cols[0], n, "rollup starts")?;
+    let min = decode_f64(cols[1], n, "rollup min")?;
+    let max = decode_f64(cols[2], n, "rollup max")?;
+    let sum = decode_f64(cols[3], n, "rollup sum")?;
+    let count = decode_u64(cols[4], n, "rollup count")?;
+    Ok((0..n)
+        .map(|i| Bucket {
+            start_ms: starts[i],
+            min: min[i],
+            max: max[i],
+            sum: sum[i],
+            count: count[i],
+        })
+        .collect())
 }
 
 fn read_sketch_blob(r: &mut Reader<'_>, limit: usize) -> Result<Vec<(i64, Sketch)>, DecodeError> {
@@ -253,95 +311,163 @@ pub(crate) fn write(
     checkpoint: u64,
     window: &Window,
     index: &Index,
-    minute_rollups: bool,
+    force_minute: bool,
 ) -> Result<Block> {
-    let path = dir.join(file_name(window_start, checkpoint));
-    let tmp = path.with_extension("blk.tmp");
-    let result = write_file(&tmp, window_start, window, index, minute_rollups)
-        .and_then(|()| fs::rename(&tmp, &path).at(&path));
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    open(&path)
-}
-
-fn write_file(
-    tmp: &Path,
-    window_start: i64,
-    window: &Window,
-    index: &Index,
-    minute_rollups: bool,
-) -> Result<()> {
-    let file = File::create(tmp).at(tmp)?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    let mut at = 0u64;
-    let mut put = |out: &mut BufWriter<File>, bytes: &[u8]| -> Result<u64> {
-        let start = at;
-        out.write_all(bytes).at(tmp)?;
-        at += bytes.len() as u64;
-        Ok(start)
-    };
-    let mut header = MAGIC.to_vec();
-    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    header.extend_from_slice(&window_start.to_le_bytes());
-    put(&mut out, &header)?;
+    let mut out = BlockWriter::create(dir.join(file_name(window_start, checkpoint)), window_start)?;
     let mut ids: Vec<&SeriesId> = window.series.keys().collect();
     ids.sort();
-    let mut ix = Writer::default();
-    ix.varint(ids.len() as u64);
     for id in ids {
         let chunk = &window.series[id];
         let kind = index.get(*id).map_or(SeriesKind::Gauge, |k| k.kind);
-        let ((bytes, raw), first, last) = if kind == SeriesKind::Sketch {
+        if kind == SeriesKind::Sketch {
             let mut p = chunk.sketches();
             p.sort_by_key(|x| x.0);
-            (encode_sketch_entry(&p), p[0].0, p[p.len() - 1].0)
+            out.sketch_entry(*id, &p)?;
         } else {
             let mut p = chunk.points();
             p.sort_by_key(|x| x.0);
-            (
-                encode_float_entry(&p, minute_rollups),
-                p[0].0,
-                p[p.len() - 1].0,
-            )
+            out.float_entry(*id, kind, &p, force_minute)?;
+        }
+    }
+    out.finish(&window.events, &window.checks)
+}
+
+/// Writes a block file entry by entry (ids increasing) into `<name>.tmp`; [`finish`] syncs
+/// it and renames it into place. Dropped unfinished (an error), it removes its file.
+///
+/// [`finish`]: BlockWriter::finish
+pub(crate) struct BlockWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: Option<BufWriter<File>>,
+    at: u64,
+    entries: u64,
+    last_id: Option<u64>,
+    index: Writer,
+}
+
+impl BlockWriter {
+    /// Starts the block file `path` (written as `path.tmp` until finished).
+    pub(crate) fn create(path: PathBuf, window_start: i64) -> Result<Self> {
+        let tmp = path.with_extension("blk.tmp");
+        let file = File::create(&tmp).at(&tmp)?;
+        let mut w = Self {
+            path,
+            tmp,
+            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            at: 0,
+            entries: 0,
+            last_id: None,
+            index: Writer::default(),
         };
-        let offset = put(&mut out, &bytes)?;
+        let mut header = MAGIC.to_vec();
+        header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header.extend_from_slice(&window_start.to_le_bytes());
+        w.put(&header)?;
+        Ok(w)
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<u64> {
+        let start = self.at;
+        let out = self.out.as_mut().expect("an unfinished writer");
+        out.write_all(bytes).at(&self.tmp)?;
+        self.at += bytes.len() as u64;
+        Ok(start)
+    }
+
+    fn entry(
+        &mut self,
+        id: SeriesId,
+        kind: SeriesKind,
+        times: (usize, i64, i64),
+        encoded: (Vec<u8>, usize),
+    ) -> Result<()> {
+        assert!(
+            self.last_id.is_none_or(|l| l < id.0),
+            "block entries in id order"
+        );
+        self.last_id = Some(id.0);
+        let (bytes, raw) = encoded;
+        let offset = self.put(&bytes)?;
+        let ix = &mut self.index;
         ix.varint(id.0);
         ix.u8(kind.code());
-        ix.varint(chunk.len() as u64);
-        ix.zigzag(first);
-        ix.zigzag(last);
+        ix.varint(times.0 as u64);
+        ix.zigzag(times.1);
+        ix.zigzag(times.2);
         ix.varint(offset);
         ix.varint(bytes.len() as u64);
         ix.varint(raw as u64);
+        self.entries += 1;
+        Ok(())
     }
-    let mut ev = Writer::default();
-    ev.varint(window.events.len() as u64);
-    for e in &window.events {
-        encode_event(&mut ev, e);
+
+    /// Adds a float series' points (sorted by time, at least one) with its rollups.
+    pub(crate) fn float_entry(
+        &mut self,
+        id: SeriesId,
+        kind: SeriesKind,
+        points: &[(i64, f64)],
+        force_minute: bool,
+    ) -> Result<()> {
+        let times = (points.len(), points[0].0, points[points.len() - 1].0);
+        self.entry(id, kind, times, encode_float_entry(points, force_minute))
     }
-    let ev = with_crc(&ev.buf);
-    let mut ck = Writer::default();
-    ck.varint(window.checks.len() as u64);
-    for c in &window.checks {
-        encode_check(&mut ck, c);
+
+    /// Adds a sketch series' points (sorted by time, at least one) with its rollups.
+    pub(crate) fn sketch_entry(&mut self, id: SeriesId, points: &[(i64, Sketch)]) -> Result<()> {
+        let times = (points.len(), points[0].0, points[points.len() - 1].0);
+        self.entry(id, SeriesKind::Sketch, times, encode_sketch_entry(points))
     }
-    let ck = with_crc(&ck.buf);
-    for section in [&ev, &ck] {
-        let offset = put(&mut out, section)?;
-        ix.varint(offset);
-        ix.varint(section.len() as u64);
+
+    /// Writes the events, checks, index and trailer, syncs the file and renames it into
+    /// place (the caller syncs the directory); the block, opened.
+    pub(crate) fn finish(
+        mut self,
+        events: &[EventRecord],
+        checks: &[CheckRecord],
+    ) -> Result<Block> {
+        let mut ev = Writer::default();
+        ev.varint(events.len() as u64);
+        for e in events {
+            encode_event(&mut ev, e);
+        }
+        let mut ck = Writer::default();
+        ck.varint(checks.len() as u64);
+        for c in checks {
+            encode_check(&mut ck, c);
+        }
+        let mut ix = Writer::default();
+        ix.varint(self.entries);
+        ix.buf
+            .extend_from_slice(&std::mem::take(&mut self.index.buf));
+        for section in [with_crc(&ev.buf), with_crc(&ck.buf)] {
+            let offset = self.put(&section)?;
+            ix.varint(offset);
+            ix.varint(section.len() as u64);
+        }
+        let index_offset = self.put(&ix.buf)?;
+        let mut trailer = index_offset.to_le_bytes().to_vec();
+        trailer.extend_from_slice(&(ix.buf.len() as u32).to_le_bytes());
+        trailer.extend_from_slice(&crc32fast::hash(&ix.buf).to_le_bytes());
+        self.put(&trailer)?;
+        let out = self.out.take().expect("an unfinished writer");
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(&self.tmp, e.into_error()))?;
+        file.sync_all().at(&self.tmp)?;
+        drop(file);
+        fs::rename(&self.tmp, &self.path).at(&self.path)?;
+        open(&self.path)
     }
-    let index_offset = put(&mut out, &ix.buf)?;
-    let mut trailer = index_offset.to_le_bytes().to_vec();
-    trailer.extend_from_slice(&(ix.buf.len() as u32).to_le_bytes());
-    trailer.extend_from_slice(&crc32fast::hash(&ix.buf).to_le_bytes());
-    put(&mut out, &trailer)?;
-    let file = out
-        .into_inner()
-        .map_err(|e| Error::io(tmp, e.into_error()))?;
-    file.sync_all().at(tmp)
+}
+
+impl Drop for BlockWriter {
+    fn drop(&mut self) {
+        if self.out.is_some() || self.tmp.exists() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Where a block's bytes are read from: its file (positional reads), or memory (for
@@ -407,14 +533,14 @@ pub(crate) fn open(path: &Path) -> Result<Block> {
 
 fn open_source(path: &Path, file: Source) -> Result<Block> {
     let size = file.size(path)?;
-    let (window_start, checkpoint) = path
+    let (window_start, checkpoint, span_ms) = path
         .file_name()
-        .and_then(|n| parse_name(&n.to_string_lossy()))
+        .and_then(|n| parse_full_name(&n.to_string_lossy()))
         .ok_or_else(|| {
             Error::corrupt(
                 path,
                 0,
-                "not a block file name (<window start>-<checkpoint>.blk)",
+                "not a block file name (<window start>-<checkpoint>[-24h].blk)",
             )
         })?;
     if size < HEADER + TRAILER {
@@ -516,6 +642,7 @@ fn open_source(path: &Path, file: Source) -> Result<Block> {
         file,
         window_start,
         checkpoint,
+        span_ms,
         entries,
         events,
         checks,
@@ -526,6 +653,13 @@ fn open_source(path: &Path, file: Source) -> Result<Block> {
 }
 
 impl Block {
+    /// Where the block's window ends: a day block's day, else `block_ms` (the store's
+    /// window) after its start.
+    pub(crate) fn end_ms(&self, block_ms: i64) -> i64 {
+        self.window_start
+            .saturating_add(self.span_ms.unwrap_or(block_ms))
+    }
+
     /// The entry of `id`.
     pub(crate) fn entry(&self, id: SeriesId) -> Option<&EntryMeta> {
         self.entries
@@ -690,10 +824,13 @@ mod tests {
             start in -1_000_000_000_000i64..2_000_000_000_000,
             steps in proptest::collection::vec((0i64..50_000, any::<f64>(), 0u8..4), 1..400),
             minute in any::<bool>(),
+            dense in any::<bool>(),
         ) {
             let mut t = start;
+            // Dense points (~4 a second) store minute rows and derive 5-minute ones.
+            let div = if dense { 100 } else { 1 };
             let points = sorted(steps.iter().map(|&(d, v, shape)| {
-                t += d;
+                t += d / div;
                 let v = match shape { 0 => v, 1 => (v % 1000.0).round() / 10.0, 2 => 3.0, _ => -0.5 };
                 (t, v)
             }).collect());
@@ -706,14 +843,26 @@ mod tests {
                 prop_assert_eq!(b.start_ms, p.0);
                 prop_assert_eq!(b.sum.to_bits(), p.1.to_bits());
             }
-            // Minute rows stored or derived from the points, reads are the same.
+            // Each level stored (by the thinning rule) or derived from the finest level
+            // stored below it (its rows merged), or from the points.
+            let (mut finer_ms, mut finer_rows) = (None, points.len());
             for (res, ms) in [
                 (Resolution::Minute, MINUTE_MS),
                 (Resolution::FiveMinutes, rollup::FIVE_MINUTES_MS),
                 (Resolution::Hour, HOUR_MS),
             ] {
                 let got = decode_buckets(body, points.len(), res).unwrap();
-                let want = rollup::buckets(&points, ms);
+                let rows = rollup::buckets(&points, ms);
+                let stored = res == Resolution::Hour
+                    || rows.len() * THINNING <= finer_rows
+                    || (res == Resolution::Minute && minute);
+                let want = match finer_ms {
+                    Some(f) if !stored => rollup::rebucket(&rollup::buckets(&points, f), ms),
+                    _ => rows.clone(),
+                };
+                if stored {
+                    (finer_ms, finer_rows) = (Some(ms), rows.len());
+                }
                 prop_assert_eq!(got.len(), want.len());
                 for (g, w) in got.iter().zip(&want) {
                     prop_assert_eq!((g.start_ms, g.count), (w.start_ms, w.count));

@@ -10,6 +10,7 @@
 
 mod block;
 mod codec;
+mod compact;
 mod encoding;
 mod error;
 mod head;

@@ -80,6 +80,23 @@ pub(crate) fn buckets(points: &[(i64, f64)], res_ms: i64) -> Vec<Bucket> {
     out
 }
 
+/// Coarser buckets from time-sorted rollup rows (each row inside one coarser bucket: the
+/// coarser length is a multiple of the rows').
+pub(crate) fn rebucket(rows: &[Bucket], res_ms: i64) -> Vec<Bucket> {
+    let mut out: Vec<Bucket> = Vec::new();
+    for b in rows {
+        let start = align(b.start_ms, res_ms);
+        match out.last_mut() {
+            Some(o) if o.start_ms == start => o.merge(b),
+            _ => out.push(Bucket {
+                start_ms: start,
+                ..*b
+            }),
+        }
+    }
+    out
+}
+
 /// Rollup sketches of time-sorted sketch points.
 pub(crate) fn sketches(points: &[(i64, Sketch)], res_ms: i64) -> Vec<(i64, Sketch)> {
     let mut out: Vec<(i64, Sketch)> = Vec::new();

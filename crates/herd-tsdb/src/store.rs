@@ -71,7 +71,7 @@ pub struct CheckReport {
 }
 
 pub(crate) struct Inner {
-    opts: Options,
+    pub(crate) opts: Options,
     pub(crate) index: Index,
     pub(crate) head: Head,
     /// Sorted by window start, then checkpoint.
@@ -253,7 +253,7 @@ impl Inner {
         let block_ms = self.block_ms();
         let mut failed = None;
         self.blocks.retain(|b| {
-            if b.window_start.saturating_add(block_ms) > keep_after {
+            if b.end_ms(block_ms) > keep_after {
                 return true;
             }
             match fs::remove_file(&b.path) {
@@ -366,12 +366,19 @@ impl Store {
             match block::open(&path) {
                 Ok(b) => blocks.push(b),
                 Err(e @ Error::NewerVersion { .. }) => return Err(e),
-                Err(Error::Io { source, .. })
-                    if read_only && source.kind() == std::io::ErrorKind::NotFound => {}
+                // Read-only beside a writer: a block deleted since the listing (retention, a
+                // compaction) is an `Io` error, and `open_read_only` reads again.
+                Err(Error::Io { path, source })
+                    if read_only && source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    return Err(Error::Io { path, source });
+                }
                 Err(e) => warnings.push(block::to_damage(&path, 0, e)),
             }
         }
         blocks.sort_by_key(|b| (b.window_start, b.checkpoint));
+        // A day block replaces its day's window blocks (a crash may have left both).
+        crate::compact::drop_superseded(&mut blocks, !read_only, &mut warnings);
 
         let mut index = Index::default();
         let series_path = dir.join(SERIES_FILE);
@@ -473,7 +480,7 @@ impl Store {
         self.inner.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write_lock(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+    pub(crate) fn write_lock(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
         self.inner.write().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -552,20 +559,37 @@ impl Store {
             return Err(e);
         }
         inner.apply(entry);
+        let mut sealed = 0;
         if let Some(newest) = inner.newest_ms {
             let until = newest.saturating_sub(inner.opts.seal_delay.as_millis() as i64);
-            if let Err(e) = inner.seal(&self.dir, until) {
-                self.warn(block::to_damage(&self.dir, 0, e));
+            match inner.seal(&self.dir, until) {
+                Ok(n) => sealed = n,
+                Err(e) => self.warn(block::to_damage(&self.dir, 0, e)),
             }
         }
+        drop(guard);
+        if sealed > 0 {
+            self.maintain();
+        }
         Ok(())
+    }
+
+    /// Maintenance after a seal, with no lock held: compacting wholly sealed days.
+    fn maintain(&self) {
+        if let Err(e) = self.compact() {
+            self.warn(block::to_damage(&self.dir.join(BLOCKS_DIR), 0, e));
+        }
     }
 
     /// Seals every head window that ends at or before `until_ms` into blocks now (writing
     /// normally seals a window once the newest point is past its end plus the seal delay);
     /// the number of blocks written.
     pub fn seal(&self, until_ms: i64) -> Result<usize> {
-        self.write_lock().seal(&self.dir, until_ms)
+        let n = self.write_lock().seal(&self.dir, until_ms)?;
+        if n > 0 {
+            self.maintain();
+        }
+        Ok(n)
     }
 
     /// Syncs the log (for [`FsyncPolicy::Interval`] and [`FsyncPolicy::Never`]).
