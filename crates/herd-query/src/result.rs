@@ -1,6 +1,7 @@
 //! The answer to a query, typed, and its JSON in the shape of Datadog's `GET /api/v1/query`.
 
 use crate::eval::Series;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 /// The answer to one query text over one range.
@@ -81,43 +82,88 @@ impl ResultSeries {
 /// The answer as Datadog's v1 query API writes it: times in milliseconds, pointlist
 /// timestamps as floats, gaps as `null`, `interval` in seconds.
 pub fn to_v1_json(r: &QueryResult) -> Value {
-    let series: Vec<Value> = r
-        .series
-        .iter()
-        .map(|s| {
-            let points: Vec<Value> = s
-                .pointlist
+    serde_json::to_value(V1::of(r)).expect("a v1 answer is plain data")
+}
+
+/// The same answer as [`to_v1_json`], written straight to bytes (no tree of values: a
+/// dashboard's answer holds hundreds of thousands of points).
+pub fn to_v1_json_bytes(r: &QueryResult) -> Vec<u8> {
+    serde_json::to_vec(&V1::of(r)).expect("a v1 answer is plain data")
+}
+
+/// The v1 answer's fields, in the order `serde_json` sorts an object's keys (so both
+/// functions above write the same bytes).
+#[derive(Serialize)]
+struct V1<'a> {
+    from_date: i64,
+    group_by: &'a [String],
+    message: &'static str,
+    query: &'a str,
+    res_type: &'static str,
+    resp_version: u32,
+    series: Vec<V1Series<'a>>,
+    status: &'static str,
+    to_date: i64,
+}
+
+#[derive(Serialize)]
+struct V1Series<'a> {
+    aggr: Option<&'a str>,
+    display_name: &'a str,
+    end: i64,
+    expression: &'a str,
+    interval: i64,
+    length: usize,
+    metric: &'a str,
+    pointlist: Points<'a>,
+    query_index: usize,
+    scope: &'a str,
+    start: i64,
+    tag_set: &'a [String],
+    unit: [Option<()>; 2],
+}
+
+/// A pointlist: `[[ms as a float, value or null], …]`.
+struct Points<'a>(&'a [(i64, Option<f64>)]);
+
+impl Serialize for Points<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|&(t, v)| (t as f64, v)))
+    }
+}
+
+impl<'a> V1<'a> {
+    fn of(r: &'a QueryResult) -> Self {
+        V1 {
+            from_date: r.from_ms,
+            group_by: &r.group_by,
+            message: "",
+            query: &r.query,
+            res_type: "time_series",
+            resp_version: 1,
+            series: r
+                .series
                 .iter()
-                .map(|&(t, v)| json!([t as f64, v]))
-                .collect();
-            json!({
-                "metric": s.metric,
-                "display_name": s.display_name,
-                "expression": s.expression,
-                "scope": s.scope,
-                "tag_set": s.tag_set,
-                "aggr": s.aggr,
-                "query_index": s.query_index,
-                "start": s.start_ms,
-                "end": s.end_ms,
-                "interval": s.interval_s,
-                "length": s.pointlist.len(),
-                "pointlist": points,
-                "unit": [null, null],
-            })
-        })
-        .collect();
-    json!({
-        "status": "ok",
-        "res_type": "time_series",
-        "resp_version": 1,
-        "query": r.query,
-        "from_date": r.from_ms,
-        "to_date": r.to_ms,
-        "group_by": r.group_by,
-        "message": "",
-        "series": series,
-    })
+                .map(|s| V1Series {
+                    aggr: s.aggr.as_deref(),
+                    display_name: &s.display_name,
+                    end: s.end_ms,
+                    expression: &s.expression,
+                    interval: s.interval_s,
+                    length: s.pointlist.len(),
+                    metric: &s.metric,
+                    pointlist: Points(&s.pointlist),
+                    query_index: s.query_index,
+                    scope: &s.scope,
+                    start: s.start_ms,
+                    tag_set: &s.tag_set,
+                    unit: [None, None],
+                })
+                .collect(),
+            status: "ok",
+            to_date: r.to_ms,
+        }
+    }
 }
 
 /// An error as the API's HTTP 400 body: `{"errors": ["…"]}`.

@@ -63,6 +63,20 @@ pub trait Source {
     /// multiples of `step_ms` (`start_ms % step_ms == 0`), in time order.
     fn read_buckets(&self, id: SeriesId, from_ms: i64, to_ms: i64, step_ms: i64) -> Vec<Bucket>;
 
+    /// [`Source::read_buckets`] of many series, in the order of `ids` (a store reads them
+    /// in one pass; this default asks one by one).
+    fn read_buckets_many(
+        &self,
+        ids: &[SeriesId],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<Vec<Bucket>> {
+        ids.iter()
+            .map(|&id| self.read_buckets(id, from_ms, to_ms, step_ms))
+            .collect()
+    }
+
     /// The non-empty buckets of a distribution series: one merged sketch per aligned step,
     /// `(start_ms, sketch)` in time order.
     fn read_sketches(

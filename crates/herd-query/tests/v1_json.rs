@@ -3,7 +3,7 @@
 
 mod support;
 
-use herd_query::{to_v1_json, v1_error_json, MemorySource, SeriesKind};
+use herd_query::{to_v1_json, to_v1_json_bytes, v1_error_json, MemorySource, SeriesKind};
 use serde_json::json;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -105,7 +105,8 @@ fn datadogs_python_client_parses_the_response() {
         0,
         3600,
     );
-    let text = to_v1_json(&r).to_string();
+    // What the daemon sends: the bytes written straight from the answer.
+    let text = String::from_utf8(to_v1_json_bytes(&r)).unwrap();
     let mut child = Command::new("python3")
         .args(["-c", CLIENT])
         .stdin(Stdio::piped())
@@ -150,4 +151,20 @@ fn datadogs_python_client_parses_the_response() {
         lines[2][6],
         json!([[t0, 7.0], [t0 + 20_000.0, 3.0], [t0 + 40_000.0, 16.0]])
     );
+}
+
+#[test]
+fn the_bytes_the_daemon_sends_are_the_tree_written_out() {
+    for q in [
+        "avg:app.queue.depth{env:prod} by {host}, sum:app.queue.depth{*} * 2",
+        "max:app.queue.depth{host:nowhere}",
+        "top(avg:app.queue.depth{*} by {host}, 1, 'max', 'desc')",
+    ] {
+        let r = ask(&data(), q, 0, 3600);
+        assert_eq!(
+            String::from_utf8(to_v1_json_bytes(&r)).unwrap(),
+            to_v1_json(&r).to_string(),
+            "{q}"
+        );
+    }
 }

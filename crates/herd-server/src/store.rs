@@ -76,6 +76,16 @@ fn kind(k: herd_tsdb::SeriesKind) -> query::SeriesKind {
     }
 }
 
+fn bucket(b: herd_tsdb::Bucket) -> query::Bucket {
+    query::Bucket {
+        start_ms: b.start_ms,
+        min: b.min,
+        max: b.max,
+        sum: b.sum,
+        count: b.count,
+    }
+}
+
 impl query::Source for StoreSource<'_> {
     fn metric_names(&self) -> Vec<String> {
         self.0.metric_names()
@@ -108,13 +118,22 @@ impl query::Source for StoreSource<'_> {
         self.0
             .read_buckets(herd_tsdb::SeriesId(id.0), from_ms, to_ms, step_ms)
             .into_iter()
-            .map(|b| query::Bucket {
-                start_ms: b.start_ms,
-                min: b.min,
-                max: b.max,
-                sum: b.sum,
-                count: b.count,
-            })
+            .map(bucket)
+            .collect()
+    }
+
+    fn read_buckets_many(
+        &self,
+        ids: &[query::SeriesId],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<Vec<query::Bucket>> {
+        let ids: Vec<_> = ids.iter().map(|id| herd_tsdb::SeriesId(id.0)).collect();
+        self.0
+            .read_buckets_many(&ids, from_ms, to_ms, step_ms)
+            .into_iter()
+            .map(|read| read.into_iter().map(bucket).collect())
             .collect()
     }
 

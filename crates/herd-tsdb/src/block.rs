@@ -668,6 +668,12 @@ impl Block {
             .map(|i| &self.entries[i])
     }
 
+    /// `len` bytes at `offset`, unchecked (a run of adjacent entries read at once; each is
+    /// checked with [`entry_body`]).
+    pub(crate) fn read_span(&self, offset: u64, len: u64) -> Result<Vec<u8>> {
+        read_at(&self.file, &self.path, offset, len)
+    }
+
     /// An entry's checked body.
     pub(crate) fn read(&self, e: &EntryMeta) -> Result<Vec<u8>> {
         let bytes = read_at(&self.file, &self.path, e.offset, u64::from(e.len))?;

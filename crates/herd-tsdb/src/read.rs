@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use herd_aggregate::{EventRecord, Sketch};
 
-use crate::block::{self, Block};
+use crate::block::{self, Block, EntryMeta};
 use crate::error::Error;
 use crate::key::{align, Bucket, SeriesId, SeriesKind};
 use crate::rollup::{self, Resolution};
@@ -25,44 +25,83 @@ impl Store {
         to_ms: i64,
         step_ms: i64,
     ) -> Vec<Bucket> {
+        self.read_buckets_many(&[id], from_ms, to_ms, step_ms)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// [`Store::read_buckets`] of many series at once, in the order of `ids`: the store is
+    /// locked once, and a block's entries are read in runs of adjacent bytes, one read a run
+    /// rather than one an entry (a 1,000-series query over a day of 2 h blocks made 12,000
+    /// reads).
+    pub fn read_buckets_many(
+        &self,
+        ids: &[SeriesId],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<Vec<Bucket>> {
         let Some((lo, hi)) = span(from_ms, to_ms, step_ms) else {
-            return Vec::new();
+            return vec![Vec::new(); ids.len()];
         };
         let inner = self.read();
-        let Some(kind) = inner.kind_of(id) else {
-            return Vec::new();
-        };
+        let kinds: Vec<Option<SeriesKind>> = ids.iter().map(|&id| inner.kind_of(id)).collect();
         let res = Resolution::for_step(step_ms);
-        let mut out = Buckets::new(lo, hi, step_ms);
-        let mut add = |b: &Bucket| out.add(b);
+        let mut outs: Vec<Buckets> = ids.iter().map(|_| Buckets::new(lo, hi, step_ms)).collect();
         for b in blocks_in(&inner.blocks, lo, hi) {
-            let Some(e) = b.entry(id) else { continue };
-            if e.last_ms < align(lo, res.ms()) || e.first_ms >= hi {
+            let mut wanted: Vec<(usize, &EntryMeta)> = ids
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| kinds[i].is_some())
+                .filter_map(|(i, &id)| Some((i, b.entry(id)?)))
+                .filter(|(_, e)| e.last_ms >= align(lo, res.ms()) && e.first_ms < hi)
+                .collect();
+            wanted.sort_by_key(|(_, e)| e.offset);
+            for run in runs(&wanted) {
+                let (first, last) = (run[0].1, run[run.len() - 1].1);
+                let start = first.offset;
+                let bytes = match b.read_span(start, last.offset + u64::from(last.len) - start) {
+                    Ok(bytes) => bytes,
+                    Err(err) => {
+                        self.warn(block::to_damage(&b.path, start, err));
+                        continue;
+                    }
+                };
+                for &(i, e) in run {
+                    let at = (e.offset - start) as usize;
+                    let got = block::entry_body(&bytes[at..at + e.len as usize])
+                        .map_err(|d| Error::corrupt(&b.path, e.offset, d.what))
+                        .and_then(|body| {
+                            block::decode_buckets(body, e.points as usize, res).map_err(|d| {
+                                Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what)
+                            })
+                        });
+                    match got {
+                        Ok(rows) => rows.iter().for_each(|r| outs[i].add(r)),
+                        Err(err) => self.warn(block::to_damage(&b.path, e.offset, err)),
+                    }
+                }
+            }
+        }
+        for (i, &id) in ids.iter().enumerate() {
+            let (Some(kind), out) = (kinds[i], &mut outs[i]) else {
                 continue;
-            }
-            let got = b.read(e).and_then(|body| {
-                block::decode_buckets(&body, e.points as usize, res)
-                    .map_err(|d| Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what))
-            });
-            match got {
-                Ok(rows) => rows.iter().for_each(&mut add),
-                Err(err) => self.warn(block::to_damage(&b.path, e.offset, err)),
-            }
-        }
-        for chunk in inner.head.chunks(id, lo, hi) {
-            if kind == SeriesKind::Sketch {
-                chunk
-                    .sketches()
-                    .iter()
-                    .for_each(|(t, s)| add(&rollup::sketch_bucket(*t, s)));
-            } else {
-                chunk
-                    .points()
-                    .iter()
-                    .for_each(|&(t, v)| add(&Bucket::one(t, v)));
+            };
+            for chunk in inner.head.chunks(id, lo, hi) {
+                if kind == SeriesKind::Sketch {
+                    chunk
+                        .sketches()
+                        .iter()
+                        .for_each(|(t, s)| out.add(&rollup::sketch_bucket(*t, s)));
+                } else {
+                    chunk
+                        .points()
+                        .iter()
+                        .for_each(|&(t, v)| out.add(&Bucket::one(t, v)));
+                }
             }
         }
-        out.into_vec()
+        outs.into_iter().map(Buckets::into_vec).collect()
     }
 
     /// For a distribution series, one merged sketch per aligned step bucket that overlaps
@@ -199,6 +238,33 @@ impl Buckets {
             Self::Sparse { map, .. } => map.into_values().collect(),
         }
     }
+}
+
+/// Most bytes read at once for a run of entries.
+const RUN_BYTES: u64 = 4 << 20;
+/// Largest gap between two entries read in one run (bytes read and not used).
+const RUN_GAP: u64 = 64 << 10;
+
+/// Entries sorted by offset, cut into runs that are close enough to read at once.
+fn runs<'a, 'e>(
+    entries: &'a [(usize, &'e EntryMeta)],
+) -> impl Iterator<Item = &'a [(usize, &'e EntryMeta)]> {
+    let mut rest = entries;
+    std::iter::from_fn(move || {
+        let first = rest.first()?.1.offset;
+        let mut n = 1;
+        while let Some((_, e)) = rest.get(n) {
+            let prev = rest[n - 1].1;
+            let gap = e.offset.saturating_sub(prev.offset + u64::from(prev.len));
+            if gap > RUN_GAP || e.offset + u64::from(e.len) - first > RUN_BYTES {
+                break;
+            }
+            n += 1;
+        }
+        let (run, tail) = rest.split_at(n);
+        rest = tail;
+        Some(run)
+    })
 }
 
 /// The aligned span `[lo, hi)` of whole step buckets overlapping `[from, to)`.

@@ -50,11 +50,15 @@ pub(crate) fn evaluate<S: Source + ?Sized>(
             }
             points
         } else {
+            let ids: Vec<_> = members.iter().map(|(id, _)| *id).collect();
+            let reads = ctx
+                .source
+                .read_buckets_many(&ids, start_ms, end_ms, step_ms);
             let per_series: Vec<_> = members
                 .iter()
-                .map(|(id, key)| {
+                .zip(reads)
+                .map(|((_, key), read)| {
                     let rule = time::rule(q, key.kind, key.interval_ms, step_s as f64);
-                    let read = ctx.source.read_buckets(*id, start_ms, end_ms, step_ms);
                     let mut points = time::to_grid(&read, rule, start_ms, step_ms, n);
                     if let Some(f) = q.fill {
                         fill(&mut points, step_s as f64, f);

@@ -6,7 +6,7 @@ use std::io::Write;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, VARY};
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use flate2::write::GzEncoder;
@@ -17,9 +17,9 @@ const MIN_BYTES: usize = 1024;
 /// Largest body read into memory to compress (larger ones go as they are).
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
-fn accepts_gzip(request: &Request) -> bool {
-    request
-        .headers()
+/// Whether a request's `Accept-Encoding` takes gzip.
+pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
         .get_all(ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -32,7 +32,7 @@ fn accepts_gzip(request: &Request) -> bool {
 
 /// The middleware.
 pub async fn compress(request: Request, next: Next) -> Response {
-    let gzip = accepts_gzip(&request);
+    let gzip = accepts_gzip(request.headers());
     let response = next.run(request).await;
     if !gzip || response.headers().contains_key(CONTENT_ENCODING) {
         return response;
@@ -44,19 +44,26 @@ pub async fn compress(request: Request, next: Next) -> Response {
     if bytes.len() < MIN_BYTES {
         return Response::from_parts(parts, Body::from(bytes));
     }
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::fast());
-    let compressed = encoder.write_all(&bytes).and_then(|()| encoder.finish());
-    match compressed {
+    match compress_bytes(&bytes) {
         Ok(out) => {
             parts.headers.remove(CONTENT_LENGTH);
-            parts
-                .headers
-                .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            parts
-                .headers
-                .insert(VARY, HeaderValue::from_static("accept-encoding"));
+            mark_gzipped(&mut parts.headers);
             Response::from_parts(parts, Body::from(out))
         }
         Err(_) => Response::from_parts(parts, Body::from(bytes)),
     }
+}
+
+/// A body gzipped (the fast level: a query's answer is compressed on the thread that
+/// computed it, and the level-1 ratio on JSON is already four to one).
+pub(super) fn compress_bytes(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::fast());
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
+
+/// The headers of a gzipped body (the middleware then leaves it as it is).
+pub(super) fn mark_gzipped(headers: &mut HeaderMap) {
+    headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
 }
