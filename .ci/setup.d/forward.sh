@@ -8,3 +8,5 @@ cd "$(dirname "$0")/../.."
 . .ci/lib.sh
 apt_install prometheus victoria-metrics
 pip_install "cramjam==2.11.0"
+# The HTTPS test makes its own CA and server certificate with the openssl command.
+apt_install openssl

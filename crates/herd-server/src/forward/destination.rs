@@ -78,7 +78,7 @@ impl ForwardSink {
         name: &str,
         dir: Option<PathBuf>,
         limit: u64,
-        client: Client,
+        mut client: Client,
         encoder: Box<dyn Encode>,
         max_age_s: Option<u64>,
         target: Target,
@@ -102,6 +102,7 @@ impl ForwardSink {
                 Buffer::open(None, limit).expect("a memory buffer").0
             }
         };
+        problems.extend(client.take_problem());
         let queue = Arc::new(Queue {
             buffer: Mutex::new(buffer),
             wake: Condvar::new(),

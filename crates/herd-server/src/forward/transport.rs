@@ -1,6 +1,11 @@
 //! Sending one payload: a blocking HTTP/1.1 client (ureq) with HTTPS over rustls on ring (no
 //! C toolchain), a proxy from `DD_PROXY_HTTPS`, `DD_PROXY_HTTP` or the usual `HTTPS_PROXY` /
 //! `HTTP_PROXY` / `ALL_PROXY` (with `NO_PROXY`), and what the answer means for the payload.
+//!
+//! HTTPS trusts Mozilla's root certificates (compiled in, `webpki-roots`), or, when
+//! `SSL_CERT_FILE` names a PEM file, the certificates in it instead (as OpenSSL and Go, so the
+//! Datadog Agent, read that variable): the way to trust a private CA or a proxy that
+//! re-signs TLS.
 
 use std::time::Duration;
 
@@ -47,12 +52,65 @@ fn proxy() -> Option<ureq::Proxy> {
     ureq::Proxy::try_from_env()
 }
 
+/// The roots HTTPS trusts: the certificates in `SSL_CERT_FILE` when it is set, else
+/// Mozilla's. For a file that cannot be read or holds no certificate, Mozilla's roots and
+/// what is wrong with it, naming it.
+fn root_certs() -> (ureq::tls::RootCerts, Option<String>) {
+    use ureq::tls::{parse_pem, PemItem, RootCerts};
+    let Some(path) = std::env::var_os("SSL_CERT_FILE") else {
+        return (RootCerts::WebPki, None);
+    };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let found = std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|pem| {
+            let mut certs = Vec::new();
+            for (i, item) in parse_pem(&pem).enumerate() {
+                match item {
+                    Ok(PemItem::Certificate(c)) => certs.push(c),
+                    Ok(_) => {}
+                    Err(e) => return Err(format!("PEM item {}: {e}", i + 1)),
+                }
+            }
+            if certs.is_empty() {
+                Err("no PEM certificate in it".to_owned())
+            } else {
+                Ok(certs)
+            }
+        });
+    match found {
+        Ok(certs) => (RootCerts::from(certs), None),
+        Err(e) => (
+            RootCerts::WebPki,
+            Some(format!(
+                "SSL_CERT_FILE = {shown}: {e}; trusting Mozilla's root certificates instead"
+            )),
+        ),
+    }
+}
+
+/// Why a request failed before an answer, for the log: the URL, and for a certificate
+/// that is not trusted, what herd trusts.
+fn failure(url: &str, e: &ureq::Error) -> String {
+    let text = e.to_string();
+    if matches!(e, ureq::Error::Rustls(_) | ureq::Error::Tls(_)) || text.contains("certificate") {
+        format!(
+            "{url}: TLS: {text} (herd trusts Mozilla's root certificates, or those in the \
+             PEM file SSL_CERT_FILE names)"
+        )
+    } else {
+        format!("{url}: {text}")
+    }
+}
+
 /// An HTTP client for one destination.
 pub struct Client {
     agent: ureq::Agent,
     base: String,
     headers: Vec<(String, String)>,
     retry_not_found: bool,
+    /// What is wrong with the settings it was made from, said once sending starts.
+    problem: Option<String>,
 }
 
 impl Client {
@@ -60,12 +118,14 @@ impl Client {
     /// `retry_not_found`: whether a 404 is retried (Datadog's intake) or refused (remote
     /// write, whose spec forbids retrying 4xx other than 429).
     pub fn new(base: &str, headers: Vec<(String, String)>, retry_not_found: bool) -> Self {
+        let (roots, problem) = root_certs();
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(TIMEOUT))
             .proxy(proxy())
             .user_agent(concat!("herd/", env!("CARGO_PKG_VERSION")))
             .max_redirects(0)
+            .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
             .build()
             .new_agent();
         Self {
@@ -73,7 +133,14 @@ impl Client {
             base: base.trim_end_matches('/').to_owned(),
             headers,
             retry_not_found,
+            problem,
         }
+    }
+
+    /// What is wrong with the settings the client was made from (an unusable
+    /// `SSL_CERT_FILE`), once.
+    pub fn take_problem(&mut self) -> Option<String> {
+        self.problem.take()
     }
 
     /// The URL a payload goes to.
@@ -83,9 +150,10 @@ impl Client {
 
     /// Posts one payload.
     pub fn send(&self, payload: &Payload) -> Outcome {
+        let url = self.url(payload);
         let mut request = self
             .agent
-            .post(self.url(payload))
+            .post(&url)
             .header("Content-Type", &payload.content_type);
         if !payload.encoding.is_empty() {
             request = request.header("Content-Encoding", &payload.encoding);
@@ -95,7 +163,7 @@ impl Client {
         }
         match request.send(&payload.body[..]) {
             Err(e) => Outcome::Retry {
-                why: e.to_string(),
+                why: failure(&url, &e),
                 after: None,
             },
             Ok(mut response) => {

@@ -236,6 +236,28 @@ pub fn intake(record: &Path, port: u16) -> Option<Peer> {
     ))
 }
 
+/// The stand-in intake serving HTTPS with `cert` and `key` (PEM files); `None` (skipped)
+/// when Python's `cramjam` is missing.
+pub fn intake_tls(record: &Path, cert: &Path, key: &Path) -> Option<Peer> {
+    let has_cramjam = Command::new("python3")
+        .args(["-c", "import cramjam, ssl"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if skip_without(has_cramjam, "python3 with ssl and cramjam (pip)") {
+        return None;
+    }
+    Some(python_peer(
+        "intake.py",
+        &[
+            record.as_os_str(),
+            "0".as_ref(),
+            cert.as_os_str(),
+            key.as_os_str(),
+        ],
+    ))
+}
+
 /// A Python peer of `tests/intake/` started with `args`, once it says `listening PORT`.
 fn python_peer(script: &str, args: &[&std::ffi::OsStr]) -> Peer {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -328,6 +350,7 @@ impl Herd {
             "DD_PROXY_HTTP",
             "NO_PROXY",
             "no_proxy",
+            "SSL_CERT_FILE",
         ] {
             cmd.env_remove(var);
         }

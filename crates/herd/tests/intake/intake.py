@@ -12,7 +12,8 @@ and every point in it is appended to the record file as a JSON line.
 It fails on command: GET /control?mode=500|429|403|413|hang&times=N[&retry_after=S] answers
 the next N payloads that way (429 with Retry-After; hang sleeps 30 s, past herd's timeout).
 
-Usage: intake.py RECORD_FILE [PORT]; prints "listening <port>" once ready.
+Usage: intake.py RECORD_FILE [PORT [CERT_PEM KEY_PEM]]; prints "listening <port>" once ready.
+With a certificate and key it serves HTTPS (TLS 1.2 or later) instead of HTTP.
 """
 
 import json
@@ -407,6 +408,12 @@ def main():
     ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
+    if len(sys.argv) > 4:
+        import ssl
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        tls.load_cert_chain(sys.argv[3], sys.argv[4])
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     print(f"listening {server.server_address[1]}", flush=True)
     server.serve_forever()
 
