@@ -154,7 +154,7 @@ fn pages_and_assets_come_from_the_binary_and_are_revalidated() {
         .split(['"', '\''])
         .filter(|s| s.starts_with("/assets/"))
         .collect();
-    assert_eq!(linked.len(), 6, "{linked:?}");
+    assert_eq!(linked.len(), 7, "{linked:?}");
     let mut gzipped = 0;
     for path in &linked {
         let r = get(h.http, path, &["Accept-Encoding: gzip"]);

@@ -3,7 +3,7 @@
 // a fixed one), so a view can be shared; a live range is redrawn at each flush.
 "use strict";
 (function () {
-  const PRESETS = { "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400, "7d": 604800 };
+  const PRESETS = HerdBoot.PRESETS;
   const view = document.getElementById("view");
   let current = null;   // the drawn view: { refresh() }
   let generation = 0;   // bumps at each navigation; late answers of an old view are dropped
@@ -29,7 +29,8 @@
   }
 
   async function api(path, init) {
-    const r = await fetch(path, Object.assign({ headers: { Accept: "application/json" } }, init || {}));
+    const early = init ? undefined : await HerdBoot.take(path);
+    const r = await (early || fetch(path, Object.assign({ headers: { Accept: "application/json" } }, init || {})));
     let body = null;
     try { body = await r.json(); } catch (_) { body = null; }
     if (!r.ok) {
@@ -51,19 +52,14 @@
   let range = readRange();
 
   function readRange() {
-    const p = new URLSearchParams(location.search);
-    const from = Number(p.get("from")), to = Number(p.get("to"));
-    if (p.has("from") && p.has("to") && from < to) return { from, to };
-    const r = p.get("range");
-    return { live: PRESETS[r] ? r : "1h" };
+    return HerdBoot.readRange(location.search);
   }
 
+  // The range's [from, to] now; the first draw uses the span boot.js asked for.
   function span() {
-    if (range.live) {
-      const to = Math.ceil(Date.now() / 1000);
-      return [to - PRESETS[range.live], to];
-    }
-    return [range.from, range.to];
+    const first = HerdBoot.first;
+    if (first && first.range.live === range.live && first.range.from === range.from && first.range.to === range.to) return first.span;
+    return HerdBoot.spanOf(range, Date.now());
   }
 
   // The current URL with `changes` applied to its query (null deletes a parameter).
@@ -81,6 +77,7 @@
   }
 
   function setRange(r) {
+    HerdBoot.forget();
     range = r;
     history.pushState(null, "", urlWith(location.pathname, rangeParams(r)));
     showRange();
@@ -139,7 +136,7 @@
   }
 
   function query(q, from, to) {
-    return api(`/api/v1/query?from=${from}&to=${to}&query=${encodeURIComponent(q)}`);
+    return api(HerdBoot.queryUrl(q, from, to));
   }
 
   // A panel holding one chart of `queries`; `load()` (re)draws it over the current range.
@@ -589,6 +586,7 @@
 
   // ---- navigation -------------------------------------------------------------------------
   function render() {
+    if (generation > 0) HerdBoot.forget();
     generation++;
     onProm = null;
     eventsFor = null;
@@ -648,7 +646,10 @@
         prom.before = prom.now;
         prom.now = read;
         const n = read.samples.get("herd_flushes_total");
-        if (was != null && n !== was && range.live && current && !document.hidden) current.refresh();
+        if (was != null && n !== was && range.live && current && !document.hidden) {
+          HerdBoot.forget();
+          current.refresh();
+        }
         if (onProm) onProm();
       }
     } catch (_) { /* the daemon is restarting: try again at the next tick */ }
@@ -656,6 +657,7 @@
   }
   // Redraw in the other scheme's colours when the system switches between dark and light.
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+    HerdBoot.forget();
     HerdChart.destroyAll();
     if (current) current.refresh();
   });

@@ -234,6 +234,16 @@ async function restarted(context) {
   await page.goto(`${base}/dashboards/shop?range=15m`);
   await page.locator(".panel[aria-label='Requests by route'] canvas").first().waitFor();
   seen.restored_widgets = await page.locator("#widgets .panel").count();
+  await page.waitForFunction(() => [...document.querySelectorAll("#widgets .panel")].every((p) => p.dataset.series));
+  // boot.js asked every widget's query before herd.js ran, and herd.js drew those answers:
+  // no query went to the daemon twice for the same range (a live refresh asks a new one).
+  const asked = await page.evaluate(() => performance.getEntriesByType("resource")
+    .filter((e) => e.name.includes("/api/v1/query?")).map((e) => e.name));
+  const board = await api("/api/v1/dashboards/shop");
+  const wanted = board.widgets.flatMap((w) => w.queries);
+  check(new Set(asked).size === asked.length
+    && wanted.every((q) => asked.some((u) => new URL(u).searchParams.get("query") === q)),
+    `the first draw asked ${JSON.stringify(asked)} for the widgets' ${JSON.stringify(wanted)}`);
   await page.screenshot({ path: `${out}/dashboard-restarted.png`, fullPage: true });
   // The time range is in the URL: a reload keeps it.
   await page.getByRole("button", { name: "4h" }).click();

@@ -30,6 +30,11 @@ macro_rules! asset {
 pub static ASSETS: &[Asset] = &[
     asset!("herd.css", "text/css; charset=utf-8", "dashboard/herd.css"),
     asset!(
+        "boot.js",
+        "text/javascript; charset=utf-8",
+        "dashboard/boot.js"
+    ),
+    asset!(
         "herd.js",
         "text/javascript; charset=utf-8",
         "dashboard/herd.js"
