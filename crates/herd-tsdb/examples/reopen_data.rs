@@ -1,9 +1,11 @@
 //! A large data directory, and the time `Store::open` takes to reopen it
 //! (`bench/tsdb/reopen.sh`; results in `docs/benchmarks.md`, Store).
 //!
-//! - `reopen_data write DIR [series] [days]` (default 10000 8): statsd-shaped series at 10 s,
-//!   written one flush at a time through `Store::write` with the default options (2 h blocks,
-//!   rollups), all sealed; prints the store's stats as JSON. 10,000 series × 8 days is ~1 GiB.
+//! - `reopen_data write DIR [series] [days]` (default 10000 12): statsd-shaped series at 10 s
+//!   ending at the last whole hour (so a daemon started on the directory, whose own points are
+//!   stamped now, keeps them within its 15-day retention), written one flush at a time through
+//!   `Store::write` with the default options, all sealed; prints the store's stats as JSON.
+//!   10,000 series × 12 days is ~1 GiB.
 //! - `reopen_data open DIR`: opens the directory as the daemon does (read-write, taking the
 //!   lock) and prints how long that took, with the series and block counts, as JSON.
 //!
@@ -85,7 +87,11 @@ fn write(dir: &Path, series: usize, days: u64) {
         ..Options::default()
     };
     let store = Store::open(dir, opts).unwrap();
-    let t0 = 1_764_000_000_000u64 - 1_764_000_000_000 % 86_400_000;
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let t0 = (now_s / 3600 * 3600 - days * 86_400) * 1000;
     let started = Instant::now();
     for f in 0..days * 8_640 {
         let points = contexts
@@ -135,7 +141,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     match (args.get(1).map(String::as_str), args.get(2)) {
-        (Some("write"), Some(dir)) => write(Path::new(dir), arg(3, 10_000) as usize, arg(4, 8)),
+        (Some("write"), Some(dir)) => write(Path::new(dir), arg(3, 10_000) as usize, arg(4, 12)),
         (Some("open"), Some(dir)) => open(Path::new(dir)),
         _ => {
             eprintln!("usage: reopen_data write DIR [series] [days] | reopen_data open DIR");
