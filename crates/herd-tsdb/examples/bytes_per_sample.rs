@@ -2,7 +2,9 @@
 //! after sealing, as JSON. Run by `bench/tsdb/bytes-per-sample.sh`; see `docs/benchmarks.md`.
 //!
 //! `bytes_per_sample [series] [hours] [block hours] [dir]` (default 10000 24 2, a temp dir);
-//! `HERD_BPS_MINUTE_ROLLUPS=0` seals without float minute rollups.
+//! `HERD_BPS_MINUTE_ROLLUPS=1` stores float minute rollups for every series (by default a
+//! level is stored only where it thins the rows 10×: not the minute rows of 10 s points).
+//! A whole day sealed is compacted into one day block (by the final seal).
 //!
 //! The mix follows `herd blast`'s default type weights (c 208, g 66, s 9, h 1; its `d` 72
 //! are distributions, stored as sketches, and left out of this float figure), with values
@@ -140,7 +142,7 @@ fn main() {
     let opts = Options {
         fsync: FsyncPolicy::Never,
         block: Duration::from_secs(3600 * block_hours),
-        minute_rollups: std::env::var_os("HERD_BPS_MINUTE_ROLLUPS").is_none_or(|v| v != "0"),
+        minute_rollups: std::env::var_os("HERD_BPS_MINUTE_ROLLUPS").is_some_and(|v| v == "1"),
         ..Options::default()
     };
     let minute = opts.minute_rollups;
@@ -178,8 +180,15 @@ fn main() {
     }
     let rss_end = rss_kib();
     let head_bytes = store.stats().head_bytes;
+    let seal = Instant::now();
     store.seal(i64::MAX).unwrap();
+    let seal_seconds = seal.elapsed().as_secs_f64();
     let s = store.stats();
+    let disk: u64 = std::fs::read_dir(dir.join("blocks"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert_eq!(disk, s.block_bytes, "every block file is counted");
     drop(store);
     let reopen = Instant::now();
     let store = Store::open(&dir, Options::default()).unwrap();
@@ -188,7 +197,7 @@ fn main() {
     println!(
         "{{\"series\": {series}, \"histogram_heavy\": {heavy}, \"minute_rollups\": {minute}, \"hours\": {hours}, \"block_hours\": {block_hours}, \"points\": {}, \"blocks\": {}, \
          \"block_bytes\": {}, \"bytes_per_sample\": {:.3}, \"point_bytes_per_sample\": {:.3}, \
-         \"rollup_and_index_bytes_per_sample\": {:.3}, \"rss_growth_kib_after_1_min\": {}, \"rss_growth_kib_at_end\": {}, \"head_bytes_at_end\": {head_bytes}, \"reopen_seconds\": {reopen_seconds:.3}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
+         \"rollup_and_index_bytes_per_sample\": {:.3}, \"rss_growth_kib_after_1_min\": {}, \"rss_growth_kib_at_end\": {}, \"head_bytes_at_end\": {head_bytes}, \"seal_and_compact_seconds\": {seal_seconds:.2}, \"reopen_seconds\": {reopen_seconds:.3}, \"write_seconds\": {:.2}, \"write_ns_per_point\": {:.0}, \"total_seconds\": {:.2}}}",
         s.block_points,
         s.blocks,
         s.block_bytes,

@@ -16,6 +16,11 @@ const DECIMAL: u8 = 4;
 
 /// Columns this long or longer go to pco without trying the small form.
 const SMALL_MAX: usize = 256;
+/// Columns shorter than this never go to pco: its per-call setup (allocations) costs more
+/// than the column's bytes when a query decodes thousands of short rollup columns (a 2 h
+/// block's 5-minute and hour rows, a day block's hour rows). The head's frozen runs (120
+/// points) still go to pco.
+const PCO_MIN: usize = 64;
 
 fn small_f64(values: &[f64]) -> Vec<u8> {
     let mut out = vec![SMALL];
@@ -144,8 +149,11 @@ fn read_small_i64(bytes: &[u8], n: usize, what: &str) -> Result<Vec<i64>, Decode
     Ok(out)
 }
 
-/// The smaller of pco and `small` (tried only for short columns).
+/// The smaller of pco and `small` (tried only for short columns; the shortest never pco).
 fn smaller(pco: impl FnOnce() -> Vec<u8>, small: impl FnOnce() -> Vec<u8>, n: usize) -> Vec<u8> {
+    if n < PCO_MIN {
+        return small();
+    }
     let mut p = vec![PCO];
     p.extend(pco());
     if n >= SMALL_MAX {
@@ -384,6 +392,15 @@ mod tests {
         let enc = encode_f64(&short);
         assert_eq!(enc[0], SMALL);
         assert_eq!(decode_f64(&enc, 4, "v").unwrap(), short);
+        // Under 64 values, never pco, whatever the values.
+        let noisy: Vec<f64> = (0..63)
+            .map(|i| (f64::from(i) * 1.618).sin() * 1e3)
+            .collect();
+        let enc = encode_f64(&noisy);
+        assert_ne!(enc[0], PCO);
+        assert_eq!(decode_f64(&enc, 63, "v").unwrap(), noisy);
+        let jumpy: Vec<i64> = (0..63).map(|i| i * i * 7_919).collect();
+        assert_ne!(encode_i64(&jumpy)[0], PCO);
         let starts = [0, 60_000, 180_000, 240_000];
         assert_eq!(encode_i64(&starts)[0], SMALL);
         assert_eq!(decode_i64(&encode_i64(&starts), 4, "t").unwrap(), starts);

@@ -18,10 +18,12 @@ pub struct Options {
     /// How long after a window's end points for it are still awaited before it is sealed
     /// (default 1 min), measured in data time (the newest point's time).
     pub seal_delay: Duration,
-    /// Whether sealed blocks store 1-minute rollups of float series (default true). They
-    /// cost about as much again as the points of a 10 s series (`docs/benchmarks.md`);
-    /// without them, minute-step reads derive the rows from a block's points. Hour rollups
-    /// and sketch series' minute rollups are always stored.
+    /// Whether sealed blocks store 1-minute rollups of every float series (default false).
+    /// By default a rollup level is stored only where it holds at most a tenth as many rows
+    /// as the next finer level stored (`docs/storage.md`, Rollups): for 10 s points the
+    /// minute rows (a sixth as many, about as many bytes again as the points) are not
+    /// stored, and minute-step reads derive them from the points; for 1 s points they are.
+    /// Hour rollups and sketch series' rollups are always stored.
     pub minute_rollups: bool,
 }
 
@@ -32,7 +34,7 @@ impl Default for Options {
             retention: Duration::from_secs(15 * 86_400),
             block: Duration::from_secs(2 * 3600),
             seal_delay: Duration::from_secs(60),
-            minute_rollups: true,
+            minute_rollups: false,
         }
     }
 }

@@ -1,0 +1,334 @@
+//! Compacting a day's window blocks into one day block: every point, rollup, sketch, event
+//! and check survives (property test against a naive sum, late points merged by a second
+//! compaction), and `kill -9` at random moments of a compaction loses nothing and counts
+//! nothing twice.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use herd_aggregate::PointKind;
+use herd_tsdb::{FsyncPolicy, Options, Store, BLOCKS_DIR};
+use proptest::prelude::*;
+use support::{check, event, flush, point, sketch_point, T0};
+
+const DAY: i64 = 86_400_000;
+const STEPS: [i64; 7] = [10_000, 60_000, 300_000, 600_000, 3_600_000, 7_200_000, DAY];
+
+fn block_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(BLOCKS_DIR))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Random points over two and a half days in 1 h windows: after the days are compacted
+    /// (and again after late points for a compacted day, and a reopen), every read equals
+    /// a naive sum.
+    #[test]
+    fn compaction_keeps_every_point_and_rollup(
+        points in proptest::collection::vec((0u8..3, 0u64..21_600, -5_000i32..5_000), 1..400),
+        late in proptest::collection::vec((0u8..3, 0u64..8_640, -5_000i32..5_000), 0..20),
+        ranges in proptest::collection::vec((0u64..22_000, 1u64..22_000, 0usize..7), 1..8),
+        reopen in any::<bool>(),
+        minute_rollups in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            fsync: FsyncPolicy::Never,
+            block: Duration::from_secs(3600),
+            seal_delay: Duration::from_secs(3600 * 1000),
+            minute_rollups,
+            ..Options::default()
+        };
+        let mut store = Store::open(dir.path(), opts.clone()).unwrap();
+        let mut naive: Vec<(u8, i64, f64)> = Vec::new();
+        let write = |store: &Store, naive: &mut Vec<(u8, i64, f64)>, &(s, slot, v): &(u8, u64, i32)| {
+            let t = T0 + slot * 10_000;
+            let v = f64::from(v) / 10.0;
+            store.write(&flush(vec![point("p", &[&format!("s:{s}")], "", PointKind::Gauge, t, v)])).unwrap();
+            naive.push((s, t as i64, v));
+        };
+        for p in &points {
+            write(&store, &mut naive, p);
+        }
+        store.seal(i64::MAX).unwrap();
+        // Every day with points is one day block (or one window block).
+        let days: std::collections::BTreeSet<i64> = naive.iter().map(|p| p.1.div_euclid(DAY)).collect();
+        prop_assert_eq!(block_files(dir.path()).len(), days.len());
+        // Late points for the first day: a window block beside its day block, merged by the
+        // next compaction.
+        for p in &late {
+            write(&store, &mut naive, p);
+        }
+        store.seal(i64::MAX).unwrap();
+        if reopen {
+            drop(store);
+            store = Store::open(dir.path(), opts).unwrap();
+        }
+        let days: std::collections::BTreeSet<i64> = naive.iter().map(|p| p.1.div_euclid(DAY)).collect();
+        prop_assert_eq!(block_files(dir.path()).len(), days.len());
+        prop_assert_eq!(store.stats().blocks, days.len());
+        prop_assert!(store.check().damage.is_empty());
+        for (id, key) in store.series("p") {
+            let s: u8 = key.tags[0][2..].parse().unwrap();
+            for &(a, len, step) in &ranges {
+                let step = STEPS[step];
+                let from = T0 as i64 + a as i64 * 10_000;
+                let to = from + len as i64 * 10_000;
+                let (lo, hi) = (from.div_euclid(step) * step, (to - 1).div_euclid(step) * step + step);
+                let mut want: BTreeMap<i64, (f64, u64, f64, f64)> = BTreeMap::new();
+                for &(_, t, v) in naive.iter().filter(|p| p.0 == s && p.1 >= lo && p.1 < hi) {
+                    let e = want.entry(t.div_euclid(step) * step).or_insert((0.0, 0, f64::MAX, f64::MIN));
+                    e.0 += v;
+                    e.1 += 1;
+                    e.2 = e.2.min(v);
+                    e.3 = e.3.max(v);
+                }
+                let got = store.read_buckets(id, from, to, step);
+                prop_assert_eq!(got.len(), want.len());
+                for (b, (start, (sum, count, min, max))) in got.iter().zip(want) {
+                    prop_assert_eq!((b.start_ms, b.count, b.min, b.max), (start, count, min, max));
+                    prop_assert!((b.sum - sum).abs() < 1e-6, "{} vs {}", b.sum, sum);
+                }
+            }
+        }
+    }
+}
+
+// The crash test: a prepared directory holds a day at 10 s in 2 h windows, all sealed but
+// the last (in the log). A child opens it and seals, which compacts the day; the parent kills
+// it at a random moment, then checks the directory.
+
+const CHILD_DIR: &str = "HERD_TSDB_COMPACT_DIR";
+const SERIES: u64 = 12;
+
+fn crash_options() -> Options {
+    Options {
+        fsync: FsyncPolicy::Never,
+        seal_delay: Duration::from_secs(3600 * 1000),
+        ..Options::default()
+    }
+}
+
+fn value(s: u64, i: u64) -> f64 {
+    ((i * 7 + s * 13) % 50) as f64 / 10.0
+}
+
+/// Writes the day: `SERIES` gauges and a distribution at 10 s, an event and a check an
+/// hour.
+fn prepare(dir: &Path) {
+    let store = Store::open(dir, crash_options()).unwrap();
+    for i in 0..8_640u64 {
+        let t = T0 + i * 10_000;
+        let mut pts: Vec<_> = (0..SERIES)
+            .map(|s| {
+                let tag = format!("s:{s}");
+                point("c", &[&tag], "", PointKind::Gauge, t, value(s, i))
+            })
+            .collect();
+        pts.push(sketch_point("d", &[], t, &[(i % 100) as f64, 1.0]));
+        let mut f = flush(pts);
+        if i % 360 == 0 {
+            f.events
+                .push(event(&format!("e{i}"), (t / 1000) as i64, &[]));
+            f.checks
+                .push(check("up", &format!("h{i}"), 0, (t / 1000) as i64));
+        }
+        store.write(&f).unwrap();
+    }
+    store.seal(T0 as i64 + DAY - 7_200_000).unwrap();
+    store.sync().unwrap();
+    assert_eq!(store.stats().blocks, 11, "the last window is in the log");
+}
+
+/// Checks that the directory holds the day exactly once, then finishes the compaction and
+/// checks again.
+fn verify(dir: &Path, what: &str) {
+    let store = Store::open(dir, crash_options()).unwrap();
+    for round in 0..2 {
+        let check = store.check();
+        assert!(check.damage.is_empty(), "{what}: {:?}", check.damage);
+        let st = store.stats();
+        assert_eq!(
+            st.points,
+            (SERIES + 1) * 8_640 + 2 * round,
+            "{what} round {round}: {st:?}"
+        );
+        assert_eq!(
+            block_files(dir).len(),
+            st.blocks,
+            "{what}: superseded blocks are deleted at open"
+        );
+        let (from, to) = (T0 as i64, T0 as i64 + DAY);
+        for (id, key) in store.series("c") {
+            let s: u64 = key.tags[0][2..].parse().unwrap();
+            let want: f64 = (0..8_640).map(|i| value(s, i)).sum();
+            let day = store.read_buckets(id, from, to, DAY);
+            assert_eq!(day.len(), 1, "{what}");
+            assert_eq!(day[0].count, 8_640, "{what}");
+            assert!((day[0].sum - want).abs() < 1e-6, "{what}");
+            let fives = store.read_buckets(id, from, to, 300_000);
+            assert!(
+                fives.len() == 288 && fives.iter().all(|b| b.count == 30),
+                "{what}"
+            );
+        }
+        let (d, _) = store.series("d")[0].clone();
+        let sk = store.read_sketches(d, from, to, DAY);
+        assert_eq!(sk.len(), 1, "{what}");
+        assert_eq!(sk[0].1.count(), 2 * 8_640, "{what}");
+        let events = store.events(0, i64::MAX / 2000, &[]);
+        assert_eq!(events.len(), 24, "{what}: each event once");
+        assert_eq!(store.latest_checks().len(), 24, "{what}");
+        if round == 0 {
+            // Whatever the kill left, the next seal compacts the day: points of the next
+            // day, and a seal of their window.
+            for t in [T0 + 25 * 3_600_000, T0 + 25 * 3_600_000 + 60_000] {
+                let p = point("other", &[], "", PointKind::Gauge, t, 1.0);
+                store.write(&flush(vec![p])).unwrap();
+            }
+            store.seal(T0 as i64 + DAY + 7_200_000).unwrap();
+            let day0: Vec<String> = block_files(dir)
+                .into_iter()
+                .filter(|n| n.split('-').next().unwrap().parse::<i64>().unwrap() < T0 as i64 + DAY)
+                .collect();
+            assert_eq!(
+                day0.len(),
+                1,
+                "{what}: compacted after the reopen: {day0:?}"
+            );
+            assert!(day0[0].ends_with("-24h.blk"), "{what}: {day0:?}");
+        }
+    }
+}
+
+/// The compacting child: runs only with the variable set.
+#[test]
+fn compact_child() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    let store = Store::open(&dir, crash_options()).unwrap();
+    println!("OPEN");
+    store.seal(i64::MAX).unwrap();
+    println!("DONE");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else if e.file_name() != "LOCK" {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+/// Runs the child on a copy of `prepared`; kills it `kill_after` after it opened the store
+/// (never, with `None`); the time from open to done (or to the kill).
+fn run_child(prepared: &Path, dir: &Path, kill_after: Option<Duration>) -> Duration {
+    copy_dir(prepared, dir);
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "compact_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DIR, dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !rx
+        .recv_timeout(deadline - Instant::now())
+        .expect("the child opens the store")
+        .ends_with("OPEN")
+    {}
+    let opened = Instant::now();
+    if let Some(after) = kill_after {
+        std::thread::sleep(after);
+        child.kill().unwrap();
+    }
+    child.wait().unwrap();
+    let took = opened.elapsed();
+    reader.join().unwrap();
+    if kill_after.is_none() {
+        assert!(
+            rx.try_iter().any(|l| l.ends_with("DONE")),
+            "the child finished"
+        );
+    }
+    took
+}
+
+#[test]
+fn kill_9_during_compaction_loses_nothing() {
+    if std::env::var_os(CHILD_DIR).is_some() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let prepared = root.path().join("prepared");
+    prepare(&prepared);
+    // One run to the end: how long a seal and compaction take.
+    let whole = run_child(&prepared, &root.path().join("whole"), None);
+    verify(&root.path().join("whole"), "uninterrupted");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("seed {seed}, a compaction takes {whole:?}");
+    let mut rng = Rng(seed);
+    let span = whole.as_micros() as u64 * 11 / 10;
+    // What the kills left: window blocks only, both (between the day block's rename and the
+    // sources' deletion), the day block only.
+    let mut left = [0; 3];
+    for kill in 0..100 {
+        let dir = root.path().join(format!("k{kill}"));
+        let after = Duration::from_micros(rng.below(span));
+        run_child(&prepared, &dir, Some(after));
+        let names = block_files(&dir);
+        let day = names.iter().any(|n| n.ends_with("-24h.blk"));
+        let windows = names.iter().any(|n| !n.ends_with("-24h.blk"));
+        left[usize::from(day) + usize::from(day && !windows)] += 1;
+        verify(&dir, &format!("kill {kill} after {after:?} (seed {seed})"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    println!("kills left window blocks only / both / the day block: {left:?}");
+}
