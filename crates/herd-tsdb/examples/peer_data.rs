@@ -1,4 +1,4 @@
-//! One deterministic data set for the comparison with Prometheus and VictoriaMetrics
+//! One deterministic data set for the comparison with Prometheus and `VictoriaMetrics`
 //! (`bench/tsdb/peers.py`; results in `docs/benchmarks.md`, Store): the same samples written
 //! three ways.
 //!
@@ -7,15 +7,15 @@
 //!   sealed (as the daemon does once a block window has passed), with the default options;
 //! - `OUT/prom.om`: OpenMetrics text with second timestamps, for
 //!   `promtool tsdb create-blocks-from openmetrics`;
-//! - `OUT/vm.jsonl`: VictoriaMetrics' JSON lines (`/api/v1/import`), millisecond timestamps.
+//! - `OUT/vm.jsonl`: `VictoriaMetrics`' JSON lines (`/api/v1/import`), millisecond timestamps.
 //!
 //! The series: `m` for 100 hosts × 10 shards (`host` is the herd series' host, `shard:N` a
 //! tag; labels `host` and `shard` for the peers) at 10 s for the last 24 h, and `m1`, one
 //! series at 10 s for the last 7 days. Values have statsd shapes (see `shapes/`): 0.1-step
 //! random walks, Poisson-like counts ÷ 10 (a counter flushed as a rate) and constants. All are
-//! stored as gauges, so that `avg:` in herd and `avg_over_time` in PromQL mean the same (herd
+//! stored as gauges, so that `avg:` in herd and `avg_over_time` in `PromQL` mean the same (herd
 //! would sum a rate series' counts by default, as Datadog does). Samples sit 5 s past each
-//! 10 s mark, so no sample falls on a bucket edge, where herd's `[t, t + step)` and PromQL's
+//! 10 s mark, so no sample falls on a bucket edge, where herd's `[t, t + step)` and `PromQL`'s
 //! `[T − range, T]` would disagree.
 
 use std::fs::File;
@@ -162,7 +162,7 @@ fn write_openmetrics(path: &Path, all: &[Series], end_ms: i64) -> std::io::Resul
     w.flush()
 }
 
-/// VictoriaMetrics' import format: one JSON object per series.
+/// `VictoriaMetrics`' import format: one JSON object per series.
 fn write_vm_json(path: &Path, all: &[Series], end_ms: i64) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     for s in all {
