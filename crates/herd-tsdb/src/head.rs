@@ -6,6 +6,7 @@
 //! `XOR` form, about one in pco), and the append columns start again.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use herd_aggregate::{CheckRecord, EventRecord, Sketch};
 
@@ -186,17 +187,41 @@ impl Chunk {
 }
 
 /// Points, events and checks of one block window.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Window {
     pub(crate) series: HashMap<SeriesId, Chunk>,
     pub(crate) events: Vec<EventRecord>,
     pub(crate) checks: Vec<CheckRecord>,
 }
 
-/// Every window not yet sealed, by window start.
+impl Window {
+    /// Adds another window's points, events and checks (of the same start) to this one.
+    fn absorb(&mut self, other: Window, is_sketch: &dyn Fn(SeriesId) -> bool) {
+        for (id, chunk) in other.series {
+            let mine = self.series.entry(id).or_default();
+            if is_sketch(id) {
+                for (t, s) in chunk.sketches() {
+                    mine.push_sketch(t, &s);
+                }
+            } else {
+                for (t, v) in chunk.points() {
+                    mine.push(t, v);
+                }
+            }
+        }
+        self.events.extend(other.events);
+        self.checks.extend(other.checks);
+    }
+}
+
+/// Every window not yet sealed, by window start: the open ones, which take points, and the
+/// ones a seal took out, which are still read until their blocks replace them.
 #[derive(Debug, Default)]
 pub(crate) struct Head {
     pub(crate) windows: BTreeMap<i64, Window>,
+    /// Closed windows being written into blocks (no longer written to: a late point for one
+    /// opens a new window of the same start in `windows`).
+    pub(crate) sealing: BTreeMap<i64, Arc<Window>>,
     block_ms: i64,
 }
 
@@ -204,6 +229,7 @@ impl Head {
     pub(crate) fn new(block_ms: i64) -> Self {
         Self {
             windows: BTreeMap::new(),
+            sealing: BTreeMap::new(),
             block_ms,
         }
     }
@@ -230,18 +256,69 @@ impl Head {
         self.window(c.timestamp.saturating_mul(1000)).checks.push(c);
     }
 
-    /// The chunks of `id` in windows overlapping `[from, to)`.
+    /// The chunks of `id` in windows overlapping `[from, to)`, those being sealed included.
     pub(crate) fn chunks(&self, id: SeriesId, from: i64, to: i64) -> impl Iterator<Item = &Chunk> {
         let first = crate::key::align(from, self.block_ms);
-        self.windows
-            .range(first..to.max(first))
-            .filter_map(move |(_, w)| w.series.get(&id))
+        let range = first..to.max(first);
+        self.sealing
+            .range(range.clone())
+            .map(|(_, w)| &**w)
+            .chain(self.windows.range(range).map(|(_, w)| w))
+            .filter_map(move |w| w.series.get(&id))
+    }
+
+    /// Every window held, those being sealed first.
+    pub(crate) fn all_windows(&self) -> impl Iterator<Item = &Window> {
+        self.sealing
+            .values()
+            .map(|w| &**w)
+            .chain(self.windows.values())
+    }
+
+    /// Moves the open windows that start before `keep_from` to the sealing ones; their starts.
+    /// A window whose start is already being sealed (a late point reopened it) stays open,
+    /// for the next seal.
+    pub(crate) fn take_closed(&mut self, keep_from: i64) -> Vec<(i64, Arc<Window>)> {
+        let starts: Vec<i64> = self
+            .windows
+            .range(..keep_from)
+            .map(|(&s, _)| s)
+            .filter(|s| !self.sealing.contains_key(s))
+            .collect();
+        let mut out = Vec::with_capacity(starts.len());
+        for s in starts {
+            let w = Arc::new(self.windows.remove(&s).expect("listed"));
+            self.sealing.insert(s, Arc::clone(&w));
+            out.push((s, w));
+        }
+        out
+    }
+
+    /// Drops the sealing windows of `starts`: their blocks now hold them.
+    pub(crate) fn sealed(&mut self, starts: &[i64]) {
+        for s in starts {
+            self.sealing.remove(s);
+        }
+    }
+
+    /// Gives the sealing windows of `starts` back to the open ones (their seal failed): the
+    /// points a late window of the same start took meanwhile are added to them.
+    pub(crate) fn give_back(&mut self, starts: &[i64], is_sketch: &dyn Fn(SeriesId) -> bool) {
+        for s in starts {
+            let Some(w) = self.sealing.remove(s) else {
+                continue;
+            };
+            let mut w = Arc::try_unwrap(w).unwrap_or_else(|shared| (*shared).clone());
+            if let Some(late) = self.windows.remove(s) {
+                w.absorb(late, is_sketch);
+            }
+            self.windows.insert(*s, w);
+        }
     }
 
     /// Points held.
     pub(crate) fn points(&self) -> usize {
-        self.windows
-            .values()
+        self.all_windows()
             .flat_map(|w| w.series.values())
             .map(Chunk::len)
             .sum()
@@ -249,8 +326,7 @@ impl Head {
 
     /// Bytes held by the point columns.
     pub(crate) fn bytes(&self) -> usize {
-        self.windows
-            .values()
+        self.all_windows()
             .flat_map(|w| w.series.values())
             .map(Chunk::bytes)
             .sum()

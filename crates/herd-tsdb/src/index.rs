@@ -87,7 +87,7 @@ impl<'a> KeyParts<'a> {
 }
 
 /// The index.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Index {
     /// Keys by id (`None` for an id whose definition was lost to damage).
     keys: Vec<Option<SeriesKey>>,

@@ -22,6 +22,7 @@ mod options;
 mod read;
 mod record;
 mod rollup;
+mod seal;
 mod store;
 mod version;
 mod wal;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use herd_aggregate::{CheckRecord, Flush, Value};
 
@@ -72,28 +72,43 @@ pub struct CheckReport {
 
 pub(crate) struct Inner {
     pub(crate) opts: Options,
-    pub(crate) index: Index,
+    /// Shared with a seal in progress (copied on write then).
+    pub(crate) index: Arc<Index>,
     pub(crate) head: Head,
     /// Sorted by window start, then checkpoint.
     pub(crate) blocks: Vec<Block>,
     /// `None` when opened read-only.
-    log: Option<Log>,
+    pub(crate) log: Option<Log>,
     checks: BTreeMap<(String, String), CheckRecord>,
-    newest_ms: Option<i64>,
-    seal_failures: u64,
+    pub(crate) newest_ms: Option<i64>,
+    pub(crate) seal_failures: u64,
 }
 
 /// An open data directory. Reads take `&self` and may run on many threads at once; a write
-/// waits for them.
+/// waits for them. A writing store seals closed windows on a thread of its own (see
+/// `seal.rs`), holding the write lock only briefly; dropping the store waits for a seal in
+/// progress.
 pub struct Store {
+    shared: Arc<Shared>,
+    /// A writing store's sealing thread (`None` read-only, and in the thread's own handle).
+    sealer: Option<crate::seal::Sealer>,
+}
+
+/// What a store and its sealing thread share.
+pub(crate) struct Shared {
     dir: PathBuf,
     inner: RwLock<Inner>,
     warnings: Mutex<Vec<Damage>>,
+    /// Held by the seal in progress: one at a time.
+    pub(crate) seal_gate: Mutex<()>,
+    /// Called by a seal between taking its windows and building their blocks (tests).
+    #[cfg(test)]
+    pub(crate) before_build: Mutex<Option<Box<dyn FnMut() + Send>>>,
 }
 
 /// What a writing store holds open: the logs and the directory's lock.
-struct Log {
-    wal: Wal,
+pub(crate) struct Log {
+    pub(crate) wal: Wal,
     series: LogFile,
     _lock: DirLock,
 }
@@ -101,7 +116,7 @@ struct Log {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("dir", &self.dir)
+            .field("dir", &self.shared.dir)
             .finish_non_exhaustive()
     }
 }
@@ -146,13 +161,13 @@ impl Inner {
         unknown
     }
 
-    fn snapshot(&self, skip_before: i64) -> Entry {
+    /// A checkpoint's snapshot record: what the open windows hold.
+    pub(crate) fn snapshot(&self) -> Entry {
         let mut e = Entry {
             snapshot: true,
             ..Entry::default()
         };
-        for (&start, w) in self.head.windows.range(skip_before..) {
-            let _ = start;
+        for w in self.head.windows.values() {
             for (&id, chunk) in &w.series {
                 if self
                     .index
@@ -180,91 +195,19 @@ impl Inner {
         e
     }
 
-    /// Seals every head window that ends at or before `until`; the number sealed.
-    fn seal(&mut self, dir: &Path, until: i64) -> Result<usize> {
-        let block_ms = self.block_ms();
-        let closed: Vec<i64> = self
-            .head
-            .windows
-            .keys()
-            .copied()
-            .filter(|&s| s.saturating_add(block_ms) <= until)
-            .collect();
-        if closed.is_empty() {
-            return Ok(0);
-        }
-        let Some(seq) = self.log.as_ref().map(|l| l.wal.seq()) else {
-            return Err(Error::ReadOnly {
-                dir: dir.to_owned(),
-            });
-        };
-        let blocks_dir = dir.join(BLOCKS_DIR);
-        let checkpoint = seq + 1;
-        let mut sealed = Vec::new();
-        let mut result = Ok(());
-        for &start in &closed {
-            match block::write(
-                &blocks_dir,
-                start,
-                checkpoint,
-                &self.head.windows[&start],
-                &self.index,
-                self.opts.minute_rollups,
-            ) {
-                Ok(b) => sealed.push(b),
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
-        let keep_from = closed.last().map_or(i64::MIN, |s| s + 1);
-        let result = result
-            .and_then(|()| logfile::sync_dir(&blocks_dir))
-            .and_then(|()| {
-                let snapshot = self.snapshot(keep_from);
-                let log = self.log.as_mut().expect("a writing store");
-                log.wal.checkpoint(&snapshot)
-            });
-        if let Err(e) = result {
-            // Not committed: the old log segments and the head still hold everything.
-            for b in sealed {
-                let _ = fs::remove_file(&b.path);
-            }
-            self.seal_failures += 1;
-            return Err(e);
-        }
-        for start in &closed {
-            self.head.windows.remove(start);
-        }
-        let n = sealed.len();
-        self.blocks.extend(sealed);
-        self.blocks.sort_by_key(|b| (b.window_start, b.checkpoint));
-        self.apply_retention()?;
-        Ok(n)
-    }
-
-    /// Deletes the blocks past retention.
-    fn apply_retention(&mut self) -> Result<()> {
+    /// Takes the blocks past retention out of the list (their files are the caller's to
+    /// delete; one left behind is deleted by the next open).
+    fn take_expired(&mut self) -> Vec<Block> {
         let Some(newest) = self.newest_ms else {
-            return Ok(());
+            return Vec::new();
         };
         let keep_after = newest.saturating_sub(self.opts.retention.as_millis() as i64);
         let block_ms = self.block_ms();
-        let mut failed = None;
-        self.blocks.retain(|b| {
-            if b.end_ms(block_ms) > keep_after {
-                return true;
-            }
-            match fs::remove_file(&b.path) {
-                Ok(()) => false,
-                Err(e) => {
-                    failed = Some(Error::io(&b.path, e));
-                    true
-                }
-            }
-        });
-        failed.map_or(Ok(()), Err)
+        let (expired, kept) = std::mem::take(&mut self.blocks)
+            .into_iter()
+            .partition(|b| b.end_ms(block_ms) <= keep_after);
+        self.blocks = kept;
+        expired
     }
 
     pub(crate) fn kind_of(&self, id: SeriesId) -> Option<SeriesKind> {
@@ -427,7 +370,7 @@ impl Store {
         let mut inner = Inner {
             head: Head::new(opts.block_ms()),
             opts,
-            index,
+            index: Arc::new(index),
             blocks,
             log,
             checks: BTreeMap::new(),
@@ -462,30 +405,58 @@ impl Store {
             }
         }
         if !read_only {
-            inner.apply_retention()?;
+            for b in inner.take_expired() {
+                fs::remove_file(&b.path).at(&b.path)?;
+            }
         }
-        Ok(Self {
+        let shared = Arc::new(Shared {
             dir,
             inner: RwLock::new(inner),
             warnings: Mutex::new(warnings),
-        })
+            seal_gate: Mutex::new(()),
+            #[cfg(test)]
+            before_build: Mutex::new(None),
+        });
+        let sealer = if read_only {
+            None
+        } else {
+            Some(crate::seal::Sealer::start(Self {
+                shared: Arc::clone(&shared),
+                sealer: None,
+            })?)
+        };
+        Ok(Self { shared, sealer })
     }
 
     /// The data directory.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.shared.dir
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
-        self.inner.read().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .inner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn write_lock(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
-        self.inner.write().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .inner
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn warn(&self, d: Damage) {
-        let mut w = self.warnings.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut w = self
+            .shared
+            .warnings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if w.len() >= WARNINGS_KEPT {
             w.remove(0);
         }
@@ -495,14 +466,16 @@ impl Store {
     /// Damage skipped so far (at open: torn or corrupt log records; later: unreadable block
     /// entries met by reads), each naming the file and byte offset.
     pub fn warnings(&self) -> Vec<Damage> {
-        self.warnings
+        self.shared
+            .warnings
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
     /// Stores one flush: new series go to the series log, the flush to the write-ahead log
-    /// (synced as [`Options::fsync`] says), then to the head; windows that closed are sealed.
+    /// (synced as [`Options::fsync`] says), then to the head; windows that closed are sealed
+    /// on the store's sealing thread (see [`Store::seal_due`] to wait for it).
     /// On an error (a full disk) nothing of this flush is kept and what was stored before
     /// is intact; the caller counts the flush as lost.
     pub fn write(&self, flush: &Flush) -> Result<()> {
@@ -510,7 +483,7 @@ impl Store {
         let inner = &mut *guard;
         let Some(log) = inner.log.as_mut() else {
             return Err(Error::ReadOnly {
-                dir: self.dir.clone(),
+                dir: self.dir().to_owned(),
             });
         };
         let first_new = inner.index.next_id();
@@ -525,7 +498,7 @@ impl Store {
                 let id = inner.index.next_id();
                 let key = parts.to_key();
                 defs.extend(record::frame(&encode_definition(id, &key)));
-                inner.index.insert(id, key);
+                Arc::make_mut(&mut inner.index).insert(id, key);
                 id
             };
             let v = match &p.value {
@@ -546,7 +519,7 @@ impl Store {
                 }
             });
             if let Err(e) = stored {
-                inner.index.truncate(first_new);
+                Arc::make_mut(&mut inner.index).truncate(first_new);
                 return Err(e);
             }
         }
@@ -554,30 +527,35 @@ impl Store {
             // Keep nothing of this flush: its new series go too.
             if !defs.is_empty() {
                 let _ = log.series.cut(series_len);
-                inner.index.truncate(first_new);
+                Arc::make_mut(&mut inner.index).truncate(first_new);
             }
             return Err(e);
         }
         inner.apply(entry);
-        let mut sealed = 0;
-        if let Some(newest) = inner.newest_ms {
-            let until = newest.saturating_sub(inner.opts.seal_delay.as_millis() as i64);
-            match inner.seal(&self.dir, until) {
-                Ok(n) => sealed = n,
-                Err(e) => self.warn(block::to_damage(&self.dir, 0, e)),
-            }
-        }
+        let due = inner
+            .seal_until()
+            .is_some_and(|until| inner.seal_due(until));
         drop(guard);
-        if sealed > 0 {
-            self.maintain();
+        if due {
+            if let Some(sealer) = &self.sealer {
+                sealer.nudge();
+            }
         }
         Ok(())
     }
 
-    /// Maintenance after a seal, with no lock held: compacting wholly sealed days.
-    fn maintain(&self) {
+    /// Maintenance after a seal, with no lock held while files change: retention deletes
+    /// the blocks past it, then wholly sealed days are compacted.
+    pub(crate) fn maintain(&self) {
+        let expired = self.write_lock().take_expired();
+        for b in expired {
+            if let Err(e) = fs::remove_file(&b.path) {
+                // Out of the list all the same; the next open deletes it.
+                self.warn(block::to_damage(&b.path, 0, Error::io(&b.path, e)));
+            }
+        }
         if let Err(e) = self.compact() {
-            self.warn(block::to_damage(&self.dir.join(BLOCKS_DIR), 0, e));
+            self.warn(block::to_damage(&self.dir().join(BLOCKS_DIR), 0, e));
         }
     }
 
@@ -585,11 +563,7 @@ impl Store {
     /// normally seals a window once the newest point is past its end plus the seal delay);
     /// the number of blocks written.
     pub fn seal(&self, until_ms: i64) -> Result<usize> {
-        let n = self.write_lock().seal(&self.dir, until_ms)?;
-        if n > 0 {
-            self.maintain();
-        }
-        Ok(n)
+        self.seal_and_maintain(Some(until_ms))
     }
 
     /// Syncs the log (for [`FsyncPolicy::Interval`] and [`FsyncPolicy::Never`]).
@@ -654,8 +628,7 @@ impl Store {
             .filter(|&t| t < i64::MAX);
         let head_first = inner
             .head
-            .windows
-            .values()
+            .all_windows()
             .flat_map(|w| w.series.values())
             .filter_map(|c| c.times().into_iter().min());
         Stats {
@@ -676,7 +649,7 @@ impl Store {
             blocks: inner.blocks.len(),
             head_points,
             head_bytes: inner.head.bytes() as u64,
-            wal_bytes: crate::wal::segments(&self.dir.join(WAL_DIR)).map_or(0, |segs| {
+            wal_bytes: crate::wal::segments(&self.dir().join(WAL_DIR)).map_or(0, |segs| {
                 segs.iter()
                     .filter_map(|(_, p)| fs::metadata(p).ok())
                     .map(|m| m.len())
@@ -693,7 +666,7 @@ impl Store {
     /// file and byte offset.
     pub fn check(&self) -> CheckReport {
         let _inner = self.read();
-        check_dir(&self.dir)
+        check_dir(self.dir())
     }
 }
 

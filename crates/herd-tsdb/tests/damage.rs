@@ -96,6 +96,7 @@ fn a_corrupt_log_record_and_a_torn_tail_are_skipped_with_file_and_offset() {
 fn sealed_store(dir: &Path) -> PathBuf {
     let store = Store::open(dir, Options::default()).unwrap();
     write_minutes(&store, 0, 200); // 3 h 20 min: one sealed 2 h window
+    store.seal_due().unwrap(); // the sealing thread's work done
     assert_eq!(store.stats().blocks, 1);
     drop(store);
     files(&dir.join("blocks"), "blk").pop().unwrap()

@@ -151,6 +151,7 @@ fn sealed_windows_rollups_and_the_head_agree_with_the_points() {
             .collect();
         store.write(&flush(pts)).unwrap();
     }
+    store.seal_due().unwrap();
     let st = store.stats();
     // The first day's twelve 2 h windows sealed, and compacted into one day block.
     assert!(st.block_points >= 3 * 8640, "{st:?}");
@@ -204,6 +205,8 @@ fn retention_deletes_whole_blocks() {
         store
             .write(&flush(vec![point("m", &[], "", PointKind::Gauge, t, 1.0)]))
             .unwrap();
+        // Each window sealed (and its day compacted) as it closes, as at 10 s flushes.
+        store.seal_due().unwrap();
     }
     let st = store.stats();
     // 72 hours of 2 h windows, the last one still open; whole days sealed are compacted
