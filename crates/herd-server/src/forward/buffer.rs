@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Bytes kept in memory before payloads go to disk.
 pub const MEMORY_BYTES: u64 = 4 * 1024 * 1024;
@@ -95,7 +96,8 @@ impl Payload {
 
 #[derive(Debug)]
 enum Slot {
-    Memory(u64, Payload),
+    /// Shared with the sender while it sends it, not copied.
+    Memory(u64, Arc<Payload>),
     /// Sequence number, bytes, points.
     Disk(u64, u64, u64),
 }
@@ -210,7 +212,7 @@ impl Buffer {
             }
             _ => {
                 self.memory += size;
-                self.slots.push_back(Slot::Memory(seq, payload));
+                self.slots.push_back(Slot::Memory(seq, Arc::new(payload)));
             }
         }
         self.bytes += size;
@@ -219,7 +221,7 @@ impl Buffer {
 
     /// The oldest payload (read from its file when it is on disk); a file that cannot be
     /// read any more is removed and reported.
-    pub fn front(&mut self) -> Option<Result<Payload, String>> {
+    pub fn front(&mut self) -> Option<Result<Arc<Payload>, String>> {
         match self.slots.front()? {
             Slot::Memory(_, p) => Some(Ok(p.clone())),
             Slot::Disk(seq, ..) => {
@@ -227,6 +229,7 @@ impl Buffer {
                 let read = fs::read(&path)
                     .map_err(|e| e.to_string())
                     .and_then(|d| Payload::from_bytes(&d))
+                    .map(Arc::new)
                     .map_err(|e| format!("{}: {e}", path.display()));
                 if read.is_err() {
                     let _ = self.pop();
@@ -313,7 +316,7 @@ mod tests {
             b.push(payload(n, 1_500_000)).unwrap();
         }
         assert_eq!(fs::read_dir(&d).unwrap().count(), 1);
-        assert_eq!(b.front().unwrap().unwrap(), payload(1, 1_500_000));
+        assert_eq!(*b.front().unwrap().unwrap(), payload(1, 1_500_000));
         assert_eq!(b.pop().unwrap(), Some(1));
         b.persist().unwrap();
         drop(b);

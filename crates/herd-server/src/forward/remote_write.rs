@@ -14,12 +14,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use herd_aggregate::{Context, Flush, Point, Value};
-use prost::Message;
-
 use super::buffer::Payload;
-use super::exposition::{labels, sanitize, QUANTILES};
+use super::exposition::{labels as labels_of, sanitize, QUANTILES};
 use super::{Counters, Encode};
+use herd_aggregate::{Context, Flush, Point, Value};
 
 /// Prometheus refuses samples older than about an hour (its head block); older ones are
 /// dropped rather than retried.
@@ -76,81 +74,105 @@ pub fn headers() -> Vec<(String, String)> {
     )]
 }
 
-/// The encoder of remote-write requests. Each series' labels (sorted, sanitised, with
-/// `__name__`) are protobuf-encoded once and kept from one flush to the next (a context
-/// reports at every flush and its labels do not change); a flush then only appends the
-/// samples. Series not seen for [`KEEP_FLUSHES`] flushes are forgotten.
+/// The encoder of remote-write requests. Each context's labels (its tags and host,
+/// sanitised and sorted) are protobuf-encoded once and kept from one flush to the next (a
+/// context reports at every flush and its labels do not change), once for all the series
+/// it gives (a histogram's `.max`, `.avg`, …; a distribution's `_count`, `_sum` and
+/// quantiles): a flush copies them around each series' `__name__` (and `quantile`) label and
+/// appends the sample. Contexts not seen for [`KEEP_FLUSHES`] flushes are forgotten.
 #[derive(Default)]
 pub struct Encoder {
-    labels: HashMap<(usize, Arc<str>), Cached>,
+    labels: HashMap<usize, Cached>,
     flushes: u64,
+    /// The labels of the series being written.
+    series: Vec<u8>,
+    /// Its `__name__`.
+    name: String,
 }
 
-/// Flushes a series' labels stay cached without being seen.
+/// Flushes a context's labels stay cached without being seen.
 pub const KEEP_FLUSHES: u64 = 3;
 
 struct Cached {
     /// Holds the context, so that its address names no other while cached.
     _context: Arc<Context>,
-    /// The encoded `labels` fields of each series of the point: one for a number; for a
-    /// sketch `_count`, `_sum`, then one per quantile.
-    series: Vec<Vec<u8>>,
+    /// The context's metric name, sanitised.
+    name: Box<str>,
+    /// The encoded `TimeSeries.labels` fields of its labels, sorted by name.
+    labels: Box<[u8]>,
+    /// Where in `labels` `__name__` and `quantile` go (no label of a context is named
+    /// either: `labels` renames them).
+    name_at: usize,
+    quantile_at: usize,
     seen: u64,
 }
 
-/// The encoded `TimeSeries.labels` of `labels` with `__name__` = `name` and `extra` added,
-/// sorted by name.
-fn encode_labels(
-    base: &[(String, String)],
-    name: String,
-    extra: Option<(&str, String)>,
-) -> Vec<u8> {
-    let mut labels: Vec<Label> = base
-        .iter()
-        .map(|(name, value)| Label {
-            name: name.clone(),
-            value: value.clone(),
-        })
-        .collect();
-    labels.push(Label {
-        name: "__name__".to_owned(),
-        value: name,
-    });
-    if let Some((k, v)) = extra {
-        labels.push(Label {
-            name: k.to_owned(),
-            value: v,
-        });
-    }
-    labels.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    TimeSeries {
-        labels,
-        samples: Vec::new(),
-    }
-    .encode_to_vec()
+/// One encoded `TimeSeries.labels` field (1): `Label {name (1), value (2)}`.
+fn push_label(out: &mut Vec<u8>, name: &str, value: &str) {
+    use prost::encoding::{encode_varint, encoded_len_varint};
+    let len = 2
+        + encoded_len_varint(name.len() as u64)
+        + name.len()
+        + encoded_len_varint(value.len() as u64)
+        + value.len();
+    out.push(0x0a);
+    encode_varint(len as u64, out);
+    out.push(0x0a);
+    encode_varint(name.len() as u64, out);
+    out.extend_from_slice(name.as_bytes());
+    out.push(0x12);
+    encode_varint(value.len() as u64, out);
+    out.extend_from_slice(value.as_bytes());
 }
 
-/// The encoded labels of every series of a point.
-fn point_labels(p: &Point) -> Vec<Vec<u8>> {
-    let name = sanitize(&p.name());
-    let base: Vec<(String, String)> = labels(p).into_iter().collect();
-    match p.value {
-        Value::Scalar(_) => vec![encode_labels(&base, name, None)],
-        Value::Sketch(_) => {
-            let mut out = vec![
-                encode_labels(&base, format!("{name}_count"), None),
-                encode_labels(&base, format!("{name}_sum"), None),
-            ];
-            for q in QUANTILES {
-                out.push(encode_labels(
-                    &base,
-                    name.clone(),
-                    Some(("quantile", q.to_string())),
-                ));
+impl Cached {
+    fn new(p: &Point, seen: u64) -> Self {
+        let mut labels = Vec::with_capacity(128);
+        let (mut name_at, mut quantile_at) = (None, None);
+        for (name, value) in labels_of(p) {
+            if name_at.is_none() && name.as_str() > "__name__" {
+                name_at = Some(labels.len());
             }
-            out
+            if quantile_at.is_none() && name.as_str() > "quantile" {
+                quantile_at = Some(labels.len());
+            }
+            push_label(&mut labels, &name, &value);
+        }
+        Self {
+            _context: p.context.clone(),
+            name: sanitize(p.context.name()).into_boxed_str(),
+            name_at: name_at.unwrap_or(labels.len()),
+            quantile_at: quantile_at.unwrap_or(labels.len()),
+            labels: labels.into_boxed_slice(),
+            seen,
         }
     }
+
+    /// The labels of one series: the context's, with `__name__` = `name` and, for a
+    /// quantile, `quantile` = `q`.
+    fn series(&self, out: &mut Vec<u8>, name: &str, quantile: Option<&str>) {
+        out.clear();
+        out.extend_from_slice(&self.labels[..self.name_at]);
+        push_label(out, "__name__", name);
+        out.extend_from_slice(&self.labels[self.name_at..self.quantile_at]);
+        if let Some(q) = quantile {
+            push_label(out, "quantile", q);
+        }
+        out.extend_from_slice(&self.labels[self.quantile_at..]);
+    }
+}
+
+/// A point's metric name, sanitised: the context's, then its suffix (`.max`, `.95percentile`)
+/// with everything outside `[a-zA-Z0-9]` as `_`, and `extra` (`_count`, `_sum`).
+fn series_name(out: &mut String, cached: &Cached, suffix: &str, extra: &str) {
+    out.clear();
+    out.push_str(&cached.name);
+    out.extend(
+        suffix
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }),
+    );
+    out.push_str(extra);
 }
 
 /// Appends one `TimeSeries` (field 1 of `WriteRequest`) of one sample.
@@ -188,9 +210,12 @@ impl Request {
 
     /// The payload: snappy block format of the `WriteRequest`.
     fn payload(&self) -> Payload {
-        let body = snap::raw::Encoder::new()
+        let mut body = snap::raw::Encoder::new()
             .compress_vec(&self.raw)
             .expect("snappy compresses any input that fits in memory");
+        // snappy allocates for the worst case (about 7/6 of the input) and the payload
+        // waits in the retry buffer, which counts its length: no spare capacity.
+        body.shrink_to_fit();
         Payload {
             path: String::new(),
             content_type: "application/x-protobuf".to_owned(),
@@ -209,24 +234,33 @@ impl Encode for Encoder {
         let mut out = Vec::new();
         let mut request = Request::default();
         for p in &flush.points {
-            let key = (Arc::as_ptr(&p.context) as usize, p.suffix.clone());
-            let cached = self.labels.entry(key).or_insert_with(|| Cached {
-                _context: p.context.clone(),
-                series: point_labels(p),
-                seen: flushes,
-            });
+            let cached = self
+                .labels
+                .entry(Arc::as_ptr(&p.context) as usize)
+                .or_insert_with(|| Cached::new(p, flushes));
             cached.seen = flushes;
             let timestamp = p.timestamp_ms as i64;
+            let (series, name) = (&mut self.series, &mut self.name);
             // A flush holds one point per series and bucket: each series is one sample (a
             // series in two buckets, at shutdown, is two entries in time order).
             match &p.value {
-                Value::Scalar(v) => request.push(&cached.series[0], *v, timestamp),
+                Value::Scalar(v) => {
+                    series_name(name, cached, &p.suffix, "");
+                    cached.series(series, name, None);
+                    request.push(series, *v, timestamp);
+                }
                 Value::Sketch(s) => {
-                    request.push(&cached.series[0], s.count() as f64, timestamp);
-                    request.push(&cached.series[1], s.sum(), timestamp);
+                    series_name(name, cached, &p.suffix, "_count");
+                    cached.series(series, name, None);
+                    request.push(series, s.count() as f64, timestamp);
+                    series_name(name, cached, &p.suffix, "_sum");
+                    cached.series(series, name, None);
+                    request.push(series, s.sum(), timestamp);
                     if s.count() > 0 {
-                        for (q, labels) in QUANTILES.iter().zip(&cached.series[2..]) {
-                            request.push(labels, s.quantile(*q), timestamp);
+                        series_name(name, cached, &p.suffix, "");
+                        for q in QUANTILES {
+                            cached.series(series, name, Some(&q.to_string()));
+                            request.push(series, s.quantile(q), timestamp);
                         }
                     }
                 }
@@ -249,6 +283,7 @@ mod tests {
     use super::*;
     use herd_aggregate::{Context, PointKind, Sketch};
     use herd_dogstatsd::MetricType;
+    use prost::Message;
     use std::sync::Arc;
 
     #[test]
@@ -256,18 +291,33 @@ mod tests {
         let mut s = Sketch::default();
         s.insert(3.0, 2);
         let mut flush = Flush::default();
-        for (name, value) in [
-            ("web.hits", Value::Scalar(1.5)),
-            ("lat", Value::Sketch(Box::new(s))),
+        let timer = Arc::new(Context::new(
+            "t",
+            ["Zone:a", "bare", "env:prod", "zone:b"],
+            "h",
+            MetricType::Histogram,
+        ));
+        for (context, suffix, value) in [
+            (None, "", Value::Scalar(1.5)),
+            (None, "", Value::Sketch(Box::new(s))),
+            (Some(timer.clone()), ".95percentile", Value::Scalar(7.0)),
+            (Some(timer), ".max", Value::Scalar(9.0)),
         ] {
+            let name = if suffix.is_empty() && matches!(value, Value::Scalar(_)) {
+                "web.hits"
+            } else {
+                "lat"
+            };
             flush.points.push(Point {
-                context: Arc::new(Context::new(
-                    name,
-                    ["Zone:a", "bare", "env:prod"],
-                    "h",
-                    MetricType::Gauge,
-                )),
-                suffix: Arc::from(""),
+                context: context.unwrap_or_else(|| {
+                    Arc::new(Context::new(
+                        name,
+                        ["Zone:a", "bare", "env:prod", "zone:b"],
+                        "h",
+                        MetricType::Gauge,
+                    ))
+                }),
+                suffix: Arc::from(suffix),
                 kind: PointKind::Gauge,
                 interval_ms: 10_000,
                 timestamp_ms: 1_700_000_000_000,
@@ -277,7 +327,7 @@ mod tests {
         let payloads = Encoder::default().encode(&flush, &Counters::default());
         assert_eq!(payloads.len(), 1);
         let p = &payloads[0];
-        assert_eq!(p.points, 1 + 2 + 3);
+        assert_eq!(p.points, 1 + 2 + 3 + 2);
         assert_eq!(p.oldest_s, 1_700_000_000);
         let raw = snap::raw::Decoder::new().decompress_vec(&p.body).unwrap();
         let req = WriteRequest::decode(&raw[..]).unwrap();
@@ -289,7 +339,33 @@ mod tests {
             .find(|t| t.labels.iter().any(|l| l.value == "web_hits"))
             .unwrap();
         let names: Vec<_> = hits.labels.iter().map(|l| l.name.as_str()).collect();
-        assert_eq!(names, ["Zone", "__name__", "env", "host"]);
+        assert_eq!(names, ["Zone", "__name__", "env", "host", "zone"]);
+        let named = |name: &str| -> Vec<&TimeSeries> {
+            req.timeseries
+                .iter()
+                .filter(|t| {
+                    t.labels
+                        .iter()
+                        .any(|l| l.name == "__name__" && l.value == name)
+                })
+                .collect()
+        };
+        let quantiles = named("lat");
+        assert_eq!(quantiles.len(), 3);
+        let names: Vec<_> = quantiles[2]
+            .labels
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["Zone", "__name__", "env", "host", "quantile", "zone"]
+        );
+        assert_eq!(quantiles[2].labels[4].value, "0.99");
+        assert_eq!(named("lat_count")[0].samples[0].value, 2.0);
+        assert_eq!(named("lat_sum")[0].samples[0].value, 6.0);
+        assert_eq!(named("t_95percentile")[0].samples[0].value, 7.0);
+        assert_eq!(named("t_max")[0].samples[0].value, 9.0);
         assert_eq!(
             hits.samples,
             [Sample {

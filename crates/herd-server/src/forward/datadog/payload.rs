@@ -113,7 +113,9 @@ pub fn deflate(data: &[u8]) -> Vec<u8> {
         Compression::new(LEVEL),
     );
     z.write_all(data).expect("writing to memory");
-    z.finish().expect("writing to memory")
+    let mut body = z.finish().expect("writing to memory");
+    body.shrink_to_fit();
+    body
 }
 
 /// Room left for what the compressor holds but has not written yet: a payload is closed
@@ -225,13 +227,16 @@ impl Packer {
         if matches!(self.framing, Framing::JsonArray(_)) {
             body.write(b"]}");
         }
+        // Payloads wait in the retry buffer, which counts their length: no spare capacity.
+        let mut body = body.finish();
+        body.shrink_to_fit();
         self.done.push(Payload {
             path: self.path.to_owned(),
             content_type: self.framing.content_type().to_owned(),
             encoding: self.codec.encoding().to_owned(),
             points: self.points,
             oldest_s: self.oldest_s,
-            body: body.finish(),
+            body,
         });
         self.points = 0;
         self.oldest_s = u64::MAX;

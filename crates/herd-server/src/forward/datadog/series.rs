@@ -110,34 +110,46 @@ fn pb_bytes(out: &mut Vec<u8>, field: u32, data: &[u8]) {
 
 /// A `MetricSeries` without its points: `resources` (the host), `metric`, `tags`, `type`
 /// and, for counts and rates, `interval`.
-fn pb_parts(p: &Point, config: &Config) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
-    if !p.context.host().is_empty() {
-        let mut resource = Vec::with_capacity(8 + p.context.host().len());
-        pb_bytes(&mut resource, 1, b"host");
-        pb_bytes(&mut resource, 2, p.context.host().as_bytes());
-        pb_bytes(&mut out, 1, &resource);
+fn pb_parts(out: &mut Vec<u8>, p: &Point, config: &Config) {
+    let host = p.context.host().as_bytes();
+    if !host.is_empty() {
+        // Resource {type (1) "host", name (2) host}.
+        let len = 2 + 4 + 1 + encoded_len_varint(host.len() as u64) + host.len();
+        encode_key(1, WireType::LengthDelimited, out);
+        encode_varint(len as u64, out);
+        pb_bytes(out, 1, b"host");
+        pb_bytes(out, 2, host);
     }
-    pb_bytes(&mut out, 2, p.name().as_bytes());
+    pb_bytes(out, 2, p.name().as_bytes());
     for t in p
         .context
         .tags()
         .chain(config.host_tags.iter().map(String::as_str))
     {
-        pb_bytes(&mut out, 3, t.as_bytes());
+        pb_bytes(out, 3, t.as_bytes());
     }
     let kind = match p.kind {
         PointKind::Count => 1,
         PointKind::Rate => 2,
         _ => 3,
     };
-    encode_key(5, WireType::Varint, &mut out);
-    encode_varint(kind, &mut out);
+    encode_key(5, WireType::Varint, out);
+    encode_varint(kind, out);
     if kind != 3 {
-        encode_key(8, WireType::Varint, &mut out);
-        encode_varint(p.interval_ms / 1000, &mut out);
+        encode_key(8, WireType::Varint, out);
+        encode_varint(p.interval_ms / 1000, out);
     }
-    out
+}
+
+/// `MetricSeries.points` (4): one `MetricPoint` {`value` (1) double, `timestamp` (2) int64}.
+fn pb_point(out: &mut Vec<u8>, ts_s: u64, value: f64) {
+    let point = 1 + 8 + 1 + encoded_len_varint(ts_s);
+    encode_key(4, WireType::LengthDelimited, out);
+    encode_varint(point as u64, out);
+    encode_key(1, WireType::SixtyFourBit, out);
+    out.extend_from_slice(&value.to_le_bytes());
+    encode_key(2, WireType::Varint, out);
+    encode_varint(ts_s, out);
 }
 
 /// How the series of one flush are written.
@@ -157,12 +169,12 @@ impl Form {
         }
     }
 
-    /// What stays the same from one flush to the next, around the timestamp and value.
+    /// What stays the same from one flush to the next around the timestamp and value of a
+    /// JSON series.
     fn parts(self, p: &Point, config: &Config) -> (Vec<u8>, Vec<u8>) {
         match self {
             Self::V1Json => v1_parts(p, config),
-            Self::V2Json => v2_parts(p, config),
-            Self::V2Protobuf => (pb_parts(p, config), Vec::new()),
+            _ => v2_parts(p, config),
         }
     }
 
@@ -190,20 +202,9 @@ impl Form {
     }
 }
 
-/// One series from its parts.
+/// One JSON series from its parts.
 fn object(out: &mut Vec<u8>, form: Form, parts: &(Vec<u8>, Vec<u8>), ts_s: u64, value: f64) {
     out.extend_from_slice(&parts.0);
-    if form == Form::V2Protobuf {
-        // points (4): one MetricPoint {value (1) double, timestamp (2) int64}.
-        let point = 1 + 8 + 1 + encoded_len_varint(ts_s);
-        encode_key(4, WireType::LengthDelimited, out);
-        encode_varint(point as u64, out);
-        encode_key(1, WireType::SixtyFourBit, out);
-        out.extend_from_slice(&value.to_le_bytes());
-        encode_key(2, WireType::Varint, out);
-        encode_varint(ts_s, out);
-        return;
-    }
     out.extend_from_slice(ts_s.to_string().as_bytes());
     out.extend_from_slice(if form == Form::V2Json {
         b",\"value\":"
@@ -239,9 +240,10 @@ pub fn v1(out: &mut Vec<u8>, p: &Point, value: f64, config: &Config) {
 /// Flushes a series' cached JSON parts stay without being seen.
 const KEEP_FLUSHES: u64 = 3;
 
-/// The bytes around each series' timestamp and value (JSON or protobuf), kept from one
-/// flush to the next (a context's name, type, host and tags do not change), so a flush
-/// writes only numbers.
+/// The JSON around each series' timestamp and value, kept from one flush to the next (a
+/// context's name, type, host and tags do not change), so a flush writes only numbers
+/// (escaping JSON is most of the cost of writing it). Protobuf is written whole at every
+/// flush (copying bytes costs about what looking them up would, and nothing is held).
 #[derive(Default)]
 pub struct Cache {
     parts: HashMap<(usize, Arc<str>, u8, u64), Parts>,
@@ -285,6 +287,13 @@ pub fn encode(
         if !value.is_finite() || !fresh(ts, now_s, counters) {
             continue;
         }
+        item.clear();
+        if form == Form::V2Protobuf {
+            pb_parts(&mut item, p, config);
+            pb_point(&mut item, ts, value);
+            packer.push(&item, 1, ts);
+            continue;
+        }
         let key = (
             Arc::as_ptr(&p.context) as usize,
             p.suffix.clone(),
@@ -297,7 +306,6 @@ pub fn encode(
             seen: flushes,
         });
         parts.seen = flushes;
-        item.clear();
         object(&mut item, form, &parts.bytes, ts, value);
         packer.push(&item, 1, ts);
     }
