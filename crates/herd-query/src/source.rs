@@ -86,4 +86,18 @@ pub trait Source {
         to_ms: i64,
         step_ms: i64,
     ) -> Vec<(i64, Sketch)>;
+
+    /// [`Source::read_sketches`] of many series, in the order of `ids` (a store reads them
+    /// in one pass; this default asks one by one).
+    fn read_sketches_many(
+        &self,
+        ids: &[SeriesId],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<Vec<(i64, Sketch)>> {
+        ids.iter()
+            .map(|&id| self.read_sketches(id, from_ms, to_ms, step_ms))
+            .collect()
+    }
 }

@@ -129,9 +129,8 @@ impl query::Source for StoreSource<'_> {
         to_ms: i64,
         step_ms: i64,
     ) -> Vec<Vec<query::Bucket>> {
-        let ids: Vec<_> = ids.iter().map(|id| herd_tsdb::SeriesId(id.0)).collect();
         self.0
-            .read_buckets_many(&ids, from_ms, to_ms, step_ms)
+            .read_buckets_many(&tsdb_ids(ids), from_ms, to_ms, step_ms)
             .into_iter()
             .map(|read| read.into_iter().map(bucket).collect())
             .collect()
@@ -147,4 +146,19 @@ impl query::Source for StoreSource<'_> {
         self.0
             .read_sketches(herd_tsdb::SeriesId(id.0), from_ms, to_ms, step_ms)
     }
+
+    fn read_sketches_many(
+        &self,
+        ids: &[query::SeriesId],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<Vec<(i64, Sketch)>> {
+        self.0
+            .read_sketches_many(&tsdb_ids(ids), from_ms, to_ms, step_ms)
+    }
+}
+
+fn tsdb_ids(ids: &[query::SeriesId]) -> Vec<herd_tsdb::SeriesId> {
+    ids.iter().map(|id| herd_tsdb::SeriesId(id.0)).collect()
 }

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use herd_aggregate::{EventRecord, Sketch};
 
 use crate::block::{self, Block, EntryMeta};
+use crate::codec::DecodeError;
 use crate::error::Error;
 use crate::key::{align, Bucket, SeriesId, SeriesKind};
 use crate::rollup::{self, Resolution};
-use crate::store::Store;
+use crate::store::{Inner, Store};
 
 impl Store {
     /// Buckets aligned to multiples of `step_ms` (`start_ms % step_ms == 0`), the non-empty
@@ -48,41 +49,14 @@ impl Store {
         let kinds: Vec<Option<SeriesKind>> = ids.iter().map(|&id| inner.kind_of(id)).collect();
         let res = Resolution::for_step(step_ms);
         let mut outs: Vec<Buckets> = ids.iter().map(|_| Buckets::new(lo, hi, step_ms)).collect();
-        for b in blocks_in(&inner.blocks, lo, hi) {
-            let mut wanted: Vec<(usize, &EntryMeta)> = ids
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| kinds[i].is_some())
-                .filter_map(|(i, &id)| Some((i, b.entry(id)?)))
-                .filter(|(_, e)| e.last_ms >= align(lo, res.ms()) && e.first_ms < hi)
-                .collect();
-            wanted.sort_by_key(|(_, e)| e.offset);
-            for run in runs(&wanted) {
-                let (first, last) = (run[0].1, run[run.len() - 1].1);
-                let start = first.offset;
-                let bytes = match b.read_span(start, last.offset + u64::from(last.len) - start) {
-                    Ok(bytes) => bytes,
-                    Err(err) => {
-                        self.warn(block::to_damage(&b.path, start, err));
-                        continue;
-                    }
-                };
-                for &(i, e) in run {
-                    let at = (e.offset - start) as usize;
-                    let got = block::entry_body(&bytes[at..at + e.len as usize])
-                        .map_err(|d| Error::corrupt(&b.path, e.offset, d.what))
-                        .and_then(|body| {
-                            block::decode_buckets(body, e.points as usize, res).map_err(|d| {
-                                Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what)
-                            })
-                        });
-                    match got {
-                        Ok(rows) => rows.iter().for_each(|r| outs[i].add(r)),
-                        Err(err) => self.warn(block::to_damage(&b.path, e.offset, err)),
-                    }
-                }
+        let known = |i: usize| kinds[i].is_some();
+        self.visit_entries(&inner, ids, known, (lo, hi, res), |i, e, body| {
+            let rows = block::decode_buckets(body, e.points as usize, res)?;
+            for r in &rows {
+                outs[i].add(r);
             }
-        }
+            Ok(())
+        });
         for (i, &id) in ids.iter().enumerate() {
             let (Some(kind), out) = (kinds[i], &mut outs[i]) else {
                 continue;
@@ -113,35 +87,107 @@ impl Store {
         to_ms: i64,
         step_ms: i64,
     ) -> Vec<(i64, Sketch)> {
+        self.read_sketches_many(&[id], from_ms, to_ms, step_ms)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// [`Store::read_sketches`] of many series at once, in the order of `ids`, read as
+    /// [`Store::read_buckets_many`] reads.
+    pub fn read_sketches_many(
+        &self,
+        ids: &[SeriesId],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<Vec<(i64, Sketch)>> {
         let Some((lo, hi)) = span(from_ms, to_ms, step_ms) else {
-            return Vec::new();
+            return vec![Vec::new(); ids.len()];
         };
         let inner = self.read();
-        if inner.kind_of(id) != Some(SeriesKind::Sketch) {
-            return Vec::new();
-        }
+        let sketch: Vec<bool> = ids
+            .iter()
+            .map(|&id| inner.kind_of(id) == Some(SeriesKind::Sketch))
+            .collect();
         let res = Resolution::for_step(step_ms);
-        let mut out: BTreeMap<i64, Sketch> = BTreeMap::new();
-        let mut add = |t: i64, s: &Sketch| {
+        let mut outs: Vec<BTreeMap<i64, Sketch>> = vec![BTreeMap::new(); ids.len()];
+        let add = |out: &mut BTreeMap<i64, Sketch>, t: i64, s: &Sketch| {
             if t >= lo && t < hi {
                 out.entry(align(t, step_ms)).or_default().merge(s);
             }
         };
-        for b in blocks_in(&inner.blocks, lo, hi) {
-            let Some(e) = b.entry(id) else { continue };
-            let got = b.read(e).and_then(|body| {
-                block::decode_sketches(&body, e.points as usize, res)
-                    .map_err(|d| Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what))
-            });
-            match got {
-                Ok(rows) => rows.iter().for_each(|(t, s)| add(*t, s)),
-                Err(err) => self.warn(block::to_damage(&b.path, e.offset, err)),
+        self.visit_entries(
+            &inner,
+            ids,
+            |i| sketch[i],
+            (lo, hi, res),
+            |i, e, body| {
+                let rows = block::decode_sketches(body, e.points as usize, res)?;
+                for (t, s) in &rows {
+                    add(&mut outs[i], *t, s);
+                }
+                Ok(())
+            },
+        );
+        for (i, &id) in ids.iter().enumerate() {
+            if sketch[i] {
+                for chunk in inner.head.chunks(id, lo, hi) {
+                    chunk
+                        .sketches()
+                        .iter()
+                        .for_each(|(t, s)| add(&mut outs[i], *t, s));
+                }
             }
         }
-        for chunk in inner.head.chunks(id, lo, hi) {
-            chunk.sketches().iter().for_each(|(t, s)| add(*t, s));
+        outs.into_iter().map(|o| o.into_iter().collect()).collect()
+    }
+
+    /// Calls `decode(i, entry, body)` with the checked body of every block entry of
+    /// `ids[i]` (for each `i` that `wanted`) that may hold rows of `res` in `[lo, hi)`. A
+    /// block's entries are read in runs of adjacent bytes; damage (a bad checksum, a failed
+    /// read, a decoding error) is warned, naming the file and byte offset, and skipped.
+    fn visit_entries(
+        &self,
+        inner: &Inner,
+        ids: &[SeriesId],
+        wanted: impl Fn(usize) -> bool,
+        (lo, hi, res): (i64, i64, Resolution),
+        mut decode: impl FnMut(usize, &EntryMeta, &[u8]) -> Result<(), DecodeError>,
+    ) {
+        for b in blocks_in(&inner.blocks, lo, hi) {
+            let mut entries: Vec<(usize, &EntryMeta)> = ids
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| wanted(i))
+                .filter_map(|(i, &id)| Some((i, b.entry(id)?)))
+                .filter(|(_, e)| e.last_ms >= align(lo, res.ms()) && e.first_ms < hi)
+                .collect();
+            entries.sort_by_key(|(_, e)| e.offset);
+            for run in runs(&entries) {
+                let (first, last) = (run[0].1, run[run.len() - 1].1);
+                let start = first.offset;
+                let bytes = match b.read_span(start, last.offset + u64::from(last.len) - start) {
+                    Ok(bytes) => bytes,
+                    Err(err) => {
+                        self.warn(block::to_damage(&b.path, start, err));
+                        continue;
+                    }
+                };
+                for &(i, e) in run {
+                    let at = (e.offset - start) as usize;
+                    let got = block::entry_body(&bytes[at..at + e.len as usize])
+                        .map_err(|d| Error::corrupt(&b.path, e.offset, d.what))
+                        .and_then(|body| {
+                            decode(i, e, body).map_err(|d| {
+                                Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what)
+                            })
+                        });
+                    if let Err(err) = got {
+                        self.warn(block::to_damage(&b.path, e.offset, err));
+                    }
+                }
+            }
         }
-        out.into_iter().collect()
     }
 
     /// Events with `from_s <= timestamp < to_s` carrying every tag of `tags`, oldest first.

@@ -24,11 +24,21 @@ fn many_series_read_at_once_equal_each_read_alone() {
             .filter(|(h, _)| h % 3 != 0 || minute < 60)
             .map(|(h, host)| {
                 let v = (h as f64) * 1.5 + ((minute * 7 + h as u64) % 11) as f64 / 10.0;
-                point("cpu", &[&format!("host:{host}")], "", PointKind::Gauge, t, v)
+                point(
+                    "cpu",
+                    &[&format!("host:{host}")],
+                    "",
+                    PointKind::Gauge,
+                    t,
+                    v,
+                )
             })
             .collect();
         store.write(&flush(points)).unwrap();
     }
+    // The two first windows sealed (if writing has not sealed them already): nothing moves
+    // while the reads below are compared.
+    store.seal(T0 as i64 + 4 * 3_600_000).unwrap();
     let mut ids: Vec<SeriesId> = store.series("cpu").into_iter().map(|(id, _)| id).collect();
     ids.reverse();
     ids.insert(7, SeriesId(999_999));
@@ -37,9 +47,53 @@ fn many_series_read_at_once_equal_each_read_alone() {
         let many = store.read_buckets_many(&ids, from, to, step);
         assert_eq!(many.len(), ids.len());
         for (id, got) in ids.iter().zip(&many) {
-            assert_eq!(got, &store.read_buckets(*id, from, to, step), "{id:?} step {step}");
+            assert_eq!(
+                got,
+                &store.read_buckets(*id, from, to, step),
+                "{id:?} step {step}"
+            );
         }
         assert!(many[7].is_empty(), "an unknown series reads nothing");
-        assert!(many.iter().filter(|b| !b.is_empty()).count() == 60, "step {step}");
+        assert!(
+            many.iter().filter(|b| !b.is_empty()).count() == 60,
+            "step {step}"
+        );
+    }
+}
+
+#[test]
+fn many_distributions_read_at_once_equal_each_read_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Options::default()).unwrap();
+    for minute in 0..200u64 {
+        let t = T0 + minute * 60_000;
+        let points = (0..20u64)
+            .filter(|h| h % 4 != 0 || minute < 30)
+            .map(|h| {
+                let samples: Vec<f64> =
+                    (0..3).map(|k| (h * 10 + (minute + k) % 7) as f64).collect();
+                support::sketch_point("lat", &[&format!("host:h{h}")], t, &samples)
+            })
+            .collect();
+        store.write(&flush(points)).unwrap();
+    }
+    store.seal(T0 as i64 + 2 * 3_600_000).unwrap();
+    let mut ids: Vec<SeriesId> = store.series("lat").into_iter().map(|(id, _)| id).collect();
+    ids.push(SeriesId(424_242));
+    let (from, to) = (T0 as i64, T0 as i64 + 4 * 3_600_000);
+    for step in [60_000, 300_000, 3_600_000] {
+        let many = store.read_sketches_many(&ids, from, to, step);
+        for (id, got) in ids.iter().zip(&many) {
+            assert_eq!(
+                got,
+                &store.read_sketches(*id, from, to, step),
+                "{id:?} step {step}"
+            );
+        }
+        assert_eq!(
+            many.iter().filter(|s| !s.is_empty()).count(),
+            20,
+            "step {step}"
+        );
     }
 }

@@ -42,8 +42,8 @@ pub(crate) fn sketches<S: Source + ?Sized>(
 ) -> Vec<Option<f64>> {
     let mut merged: Vec<Option<Sketch>> = vec![None; n];
     let end_ms = start_ms + step_ms * n as i64;
-    for &id in ids {
-        for (t, sketch) in source.read_sketches(id, start_ms, end_ms, step_ms) {
+    for read in source.read_sketches_many(ids, start_ms, end_ms, step_ms) {
+        for (t, sketch) in read {
             let i = (t - start_ms).div_euclid(step_ms);
             if !(0..n as i64).contains(&i) || sketch.count() == 0 {
                 continue;
