@@ -24,6 +24,7 @@ mod record;
 mod rollup;
 mod seal;
 mod store;
+mod symbols;
 mod version;
 mod wal;
 

@@ -100,7 +100,7 @@ impl Inner {
     /// Step 3 when something failed: the windows go back to the head.
     fn give_back(&mut self, starts: &[i64]) {
         let index = &self.index;
-        let is_sketch = |id| index.get(id).is_some_and(|k| k.kind == SeriesKind::Sketch);
+        let is_sketch = |id| index.kind(id) == Some(SeriesKind::Sketch);
         self.head.give_back(starts, &is_sketch);
         self.seal_failures += 1;
     }

@@ -49,6 +49,8 @@ pub struct Stats {
     pub head_points: u64,
     /// Bytes the head's point columns hold in memory.
     pub head_bytes: u64,
+    /// Bytes the series index holds in memory (interned strings, keys, lookup tables).
+    pub index_bytes: u64,
     /// Bytes of the write-ahead log.
     pub wal_bytes: u64,
     /// Time of the oldest point, ms since the epoch.
@@ -144,7 +146,7 @@ impl Inner {
     fn apply(&mut self, e: Entry) -> usize {
         let mut unknown = 0;
         for (id, t, v) in e.points {
-            if self.index.get(id).is_none() {
+            if self.index.kind(id).is_none() {
                 unknown += 1;
                 continue;
             }
@@ -169,11 +171,7 @@ impl Inner {
         };
         for w in self.head.windows.values() {
             for (&id, chunk) in &w.series {
-                if self
-                    .index
-                    .get(id)
-                    .is_some_and(|k| k.kind == SeriesKind::Sketch)
-                {
+                if self.index.kind(id) == Some(SeriesKind::Sketch) {
                     e.points.extend(
                         chunk
                             .sketches()
@@ -211,7 +209,7 @@ impl Inner {
     }
 
     pub(crate) fn kind_of(&self, id: SeriesId) -> Option<SeriesKind> {
-        self.index.get(id).map(|k| k.kind)
+        self.index.kind(id)
     }
 }
 
@@ -588,7 +586,7 @@ impl Store {
 
     /// The key of a series.
     pub fn key(&self, id: SeriesId) -> Option<SeriesKey> {
-        self.read().index.get(id).cloned()
+        self.read().index.get(id)
     }
 
     /// Tag keys and their values over a metric's series (bare tags under their own name
@@ -649,6 +647,7 @@ impl Store {
             blocks: inner.blocks.len(),
             head_points,
             head_bytes: inner.head.bytes() as u64,
+            index_bytes: inner.index.bytes() as u64,
             wal_bytes: crate::wal::segments(&self.dir().join(WAL_DIR)).map_or(0, |segs| {
                 segs.iter()
                     .filter_map(|(_, p)| fs::metadata(p).ok())
