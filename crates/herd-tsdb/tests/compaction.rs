@@ -251,9 +251,9 @@ impl Rng {
 
 /// Runs the child on a copy of `prepared`; kills it `kill_after` after it opened the store
 /// (never, with `None`); the time from open to done (or to the kill).
-fn run_child(prepared: &Path, dir: &Path, kill_after: Option<Duration>) -> Duration {
+fn run_child(exe: &Path, prepared: &Path, dir: &Path, kill_after: Option<Duration>) -> Duration {
     copy_dir(prepared, dir);
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut child = Command::new(exe)
         .args([
             "compact_child",
             "--exact",
@@ -305,8 +305,12 @@ fn kill_9_during_compaction_loses_nothing() {
     let root = tempfile::tempdir().unwrap();
     let prepared = root.path().join("prepared");
     prepare(&prepared);
+    // A copy of this test binary: another build in the shared target directory may replace
+    // the original while the loop runs.
+    let exe = root.path().join("compaction-test");
+    std::fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
     // One run to the end: how long a seal and compaction take.
-    let whole = run_child(&prepared, &root.path().join("whole"), None);
+    let whole = run_child(&exe, &prepared, &root.path().join("whole"), None);
     verify(&root.path().join("whole"), "uninterrupted");
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -322,7 +326,7 @@ fn kill_9_during_compaction_loses_nothing() {
     for kill in 0..100 {
         let dir = root.path().join(format!("k{kill}"));
         let after = Duration::from_micros(rng.below(span));
-        run_child(&prepared, &dir, Some(after));
+        run_child(&exe, &prepared, &dir, Some(after));
         let names = block_files(&dir);
         let day = names.iter().any(|n| n.ends_with("-24h.blk"));
         let windows = names.iter().any(|n| !n.ends_with("-24h.blk"));
@@ -331,4 +335,62 @@ fn kill_9_during_compaction_loses_nothing() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
     println!("kills left window blocks only / both / the day block: {left:?}");
+}
+
+/// A version 1 directory (its files' headers say 1; v1 blocks have the same layout) opens
+/// and reads as it is; the first compaction raises `VERSION` to 2 so that an older build
+/// refuses the directory rather than miss the day block.
+#[test]
+fn a_version_1_directory_reads_and_is_raised_by_its_first_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        fsync: FsyncPolicy::Never,
+        seal_delay: Duration::from_secs(3600 * 1000),
+        ..Options::default()
+    };
+    let store = Store::open(dir.path(), opts.clone()).unwrap();
+    for i in 0..8_640u64 {
+        let p = point(
+            "v",
+            &[],
+            "",
+            PointKind::Rate,
+            T0 + i * 10_000,
+            (i % 7) as f64,
+        );
+        store.write(&flush(vec![p])).unwrap();
+    }
+    store.seal(T0 as i64 + DAY - 7_200_000).unwrap();
+    drop(store);
+    // Make it a version 1 directory: the version file and every file header.
+    let set_v1 = |path: &Path| {
+        let mut bytes = std::fs::read(path).unwrap();
+        bytes[4..8].copy_from_slice(&1u32.to_le_bytes());
+        std::fs::write(path, bytes).unwrap();
+    };
+    std::fs::write(dir.path().join("VERSION"), "herd-tsdb 1\n").unwrap();
+    set_v1(&dir.path().join("series.log"));
+    for sub in [BLOCKS_DIR, "wal"] {
+        for e in std::fs::read_dir(dir.path().join(sub)).unwrap() {
+            set_v1(&e.unwrap().path());
+        }
+    }
+    let store = Store::open(dir.path(), opts).unwrap();
+    assert!(store.check().damage.is_empty());
+    let (id, _) = store.series("v")[0].clone();
+    let want: f64 = (0..8_640u64).map(|i| (i % 7) as f64).sum();
+    let read = |store: &Store| store.read_buckets(id, T0 as i64, T0 as i64 + DAY, DAY);
+    assert_eq!(read(&store)[0].count, 8_640);
+    assert!((read(&store)[0].sum - want).abs() < 1e-6);
+    let version = || std::fs::read_to_string(dir.path().join("VERSION")).unwrap();
+    assert_eq!(version().trim(), "herd-tsdb 1", "opening changes nothing");
+    store.seal(i64::MAX).unwrap();
+    assert_eq!(version().trim(), "herd-tsdb 2");
+    let names = block_files(dir.path());
+    assert!(
+        names.len() == 1 && names[0].ends_with("-24h.blk"),
+        "{names:?}"
+    );
+    assert_eq!(read(&store)[0].count, 8_640);
+    assert!((read(&store)[0].sum - want).abs() < 1e-6);
 }
