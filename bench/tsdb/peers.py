@@ -13,7 +13,8 @@ Each system runs alone; for each: bytes per sample on disk, and the latency of t
 questions over HTTP with keep-alive (one client, median and p90 of --runs after a warm-up):
   * by_host: `avg:m{*} by {host}`, 24 h at 5 min ↔ `avg by (host) (avg_over_time(m[5m]))`;
   * week:    `avg:m1{*}`, 7 days at 1 h ↔ `avg_over_time(m1[1h])`;
-  * host:    `avg:m{host:host-7} by {shard}`, 24 h at 5 min ↔ `avg_over_time(m{host="host-7"}[5m])`.
+  * host:    `avg:m{host:host-7} by {shard}`, 24 h at 5 min ↔
+             `avg by (shard) (avg_over_time(m{host="host-7"}[5m]))` (one series per shard).
 Every answer is checked against herd's (every point, relative tolerance), so the figures
 compare the same thing. herd's bucket [t, t + step) is PromQL's point at T = t + step; samples
 sit 5 s past each 10 s mark, so none is on an edge. VictoriaMetrics is asked with `nocache=1`
@@ -22,7 +23,8 @@ sit 5 s past each 10 s mark, so none is on an edge. VictoriaMetrics is asked wit
 Prints one JSON line per measure, then a table of ratios (herd ÷ peer). A missing peer is
 skipped with a message (`HERD_REQUIRE_PEERS=1` makes that an error). Nothing is installed:
 the peers come from .ci/setup.d/forward.sh (Debian's prometheus and victoria-metrics).
-Usage: bench/tsdb/peers.py [--runs N] [--work DIR] [--keep] [--only herd,prometheus,vm]
+Usage: bench/tsdb/peers.py [--runs N] [--work DIR [--reuse]] [--keep] [--only herd,prometheus,vm]
+Takes about 10 minutes on 2 vCPUs, most of it promtool's backfill.
 """
 import argparse
 import http.client
@@ -178,7 +180,7 @@ def promql_questions(end, extra=None):
     return {
         "by_host": rng("avg by (host) (avg_over_time(m[5m]))", DAY, 300),
         "week": rng("avg_over_time(m1[1h])", WEEK, 3600),
-        "host": rng('avg_over_time(m{host="host-7"}[5m])', DAY, 300),
+        "host": rng('avg by (shard) (avg_over_time(m{host="host-7"}[5m]))', DAY, 300),
     }
 
 
@@ -244,6 +246,7 @@ def run_herd(work, end, runs):
         stop(proc)
     return {
         "bytes": stats["block_bytes"] + stats["wal_bytes"], "du_bytes": on_disk,
+        "point_bytes": stats["point_bytes"],
         "blocks": stats["blocks"], "samples": stats["points"], "load": load,
         "answers": answers, "parse": herd_points,
     }
@@ -251,12 +254,13 @@ def run_herd(work, end, runs):
 
 def run_prometheus(work, end, runs, samples):
     data = os.path.join(work, "prometheus")
-    shutil.rmtree(data, ignore_errors=True)
-    t = time.time()
-    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics",
-                    os.path.join(work, "prom.om"), data],
-                   check=True, stdout=subprocess.DEVNULL)
-    log(f"prometheus: promtool backfilled in {time.time() - t:.0f} s")
+    if not os.path.isdir(data):
+        t = time.time()
+        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics",
+                        os.path.join(work, "prom.om"), data + ".tmp"],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.rename(data + ".tmp", data)
+        log(f"prometheus: promtool backfilled in {time.time() - t:.0f} s")
     config = os.path.join(work, "prometheus.yml")
     with open(config, "w") as f:
         f.write("global:\n  scrape_interval: 1h\n")
@@ -339,7 +343,10 @@ def run_vm(work, end, runs, samples, cache):
     finally:
         stop(proc)
     return {
-        "bytes": last, "du_bytes": du_bytes(data), "samples": samples, "rows": rows,
+        # du of what holds data: not `cache/`, which VictoriaMetrics writes when it stops.
+        "bytes": last, "du_bytes": du_bytes(os.path.join(data, "data"),
+                                            os.path.join(data, "indexdb")),
+        "samples": samples, "rows": rows,
         "load": load, "answers": answers, "parse": prom_points,
     }
 
@@ -363,6 +370,8 @@ def main():
     ap.add_argument("--vm-cache", action="store_true",
                     help="also time VictoriaMetrics with its rollup result cache on")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --work: reuse its data set and Prometheus blocks (same end time)")
     args = ap.parse_args()
     only = set(args.only.split(","))
     if not args.no_build:
@@ -376,14 +385,24 @@ def main():
     with open("/proc/cpuinfo") as f:
         cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
     end = int(time.time()) // 3600 * 3600
+    made_file = os.path.join(work, "data.json")
+    if args.reuse and os.path.exists(made_file):
+        with open(made_file) as f:
+            made = json.load(f)
+        end = made["end_s"]
+    else:
+        shutil.rmtree(os.path.join(work, "prometheus"), ignore_errors=True)
+        t = time.time()
+        out = subprocess.run([PEER_DATA, work, str(end)], check=True, capture_output=True,
+                             text=True).stdout
+        made = json.loads(out)
+        with open(made_file, "w") as f:
+            f.write(out)
+        log(f"data written in {time.time() - t:.0f} s: {made}")
     emit(measure="machine", cpu=cpu, cores=os.cpu_count(), kernel=platform.release(),
          commit=commit, end_s=end, loadavg=os.getloadavg())
-    t = time.time()
-    made = json.loads(subprocess.run([PEER_DATA, work, str(end)], check=True,
-                                     capture_output=True, text=True).stdout)
     samples = made["samples"]
     assert samples == 1000 * SAMPLES_DAY + 7 * SAMPLES_DAY, made
-    log(f"data written in {time.time() - t:.0f} s: {made}")
 
     results = {}
     try:
@@ -404,7 +423,9 @@ def main():
         emit(measure="bytes_per_sample", system=system, samples=r["samples"],
              bytes=r["bytes"], bytes_per_sample=round(r["bytes"] / samples, 3),
              du_bytes=r["du_bytes"], du_bytes_per_sample=round(r["du_bytes"] / samples, 3),
-             **{k: r[k] for k in ("blocks", "rows") if k in r})
+             **{k: r[k] for k in ("blocks", "rows") if k in r},
+             **({"points_only_bytes_per_sample": round(r["point_bytes"] / samples, 3)}
+                if "point_bytes" in r else {}))
         for q, (body, times) in r["answers"].items():
             answer = r["parse"](body)
             emit(measure="query", system=system, query=q, runs=len(times),
