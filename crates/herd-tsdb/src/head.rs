@@ -3,14 +3,19 @@
 //! values `XOR`ed with the previous value and stored without their zero bytes, one byte for a
 //! repeat), not as per-point structs. Every [`FREEZE`] float points the columns are frozen:
 //! compressed as a sealed block's columns are (a statsd-shaped value costs 6–7 bytes in the
-//! `XOR` form, about one in pco), and the append columns start again.
+//! `XOR` form, about one in pco), and the append columns start again. A writing store keeps
+//! the frozen runs in its window's head chunk file ([`crate::head_chunks`]), so memory holds
+//! only each series' unfrozen tail; a read-only store (or one whose file failed) keeps them
+//! in memory.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use herd_aggregate::{CheckRecord, EventRecord, Sketch};
 
 use crate::codec::{Reader, Writer};
+use crate::head_chunks::RunFile;
 use crate::key::SeriesId;
 
 /// One point's value as the head and the log take it.
@@ -25,8 +30,16 @@ pub(crate) enum Sample {
 /// One series' points in one window.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Chunk {
-    /// Frozen runs of [`FREEZE`] points: times and values columns, each length-prefixed.
-    frozen: Vec<Box<[u8]>>,
+    /// The window's head chunk file, where frozen runs go (`None`: kept in memory).
+    runs: Option<Arc<RunFile>>,
+    /// The newest frozen run in `runs` (offset + 1; 0 for none); each names the one before.
+    last_run: u64,
+    /// Frozen runs kept in memory, after those in the file (boxed: 8 bytes a series when
+    /// unused, as it is in a writing store, not a `Vec`'s 24).
+    #[allow(clippy::box_collection)]
+    kept: Option<Box<Vec<Box<[u8]>>>>,
+    /// Frozen runs in all.
+    frozen: u32,
     ts: Vec<u8>,
     vals: Vec<u8>,
     n: u32,
@@ -35,10 +48,18 @@ pub(crate) struct Chunk {
     last_bits: u64,
 }
 
-/// Float points per frozen run (20 minutes of 10 s points).
-pub(crate) const FREEZE: u32 = 120;
+/// Float points per frozen run (5 minutes of 10 s points): the unfrozen tail is what a
+/// series costs in memory.
+pub(crate) const FREEZE: u32 = 30;
 
 impl Chunk {
+    fn new(runs: Option<Arc<RunFile>>) -> Self {
+        Self {
+            runs,
+            ..Self::default()
+        }
+    }
+
     fn push_ts(&mut self, t: i64) {
         let delta = t.wrapping_sub(self.last_ts);
         let mut w = Writer {
@@ -58,37 +79,72 @@ impl Chunk {
         self.last_bits = v.to_bits();
         if x == 0 {
             self.vals.push(0);
-            return;
+        } else {
+            let trail = x.trailing_zeros() / 8;
+            let lead = x.leading_zeros() / 8;
+            let len = 8 - lead - trail;
+            self.vals.push(((trail as u8) << 4) | len as u8);
+            let bytes = (x >> (trail * 8)).to_le_bytes();
+            self.vals.extend_from_slice(&bytes[..len as usize]);
         }
-        let trail = x.trailing_zeros() / 8;
-        let lead = x.leading_zeros() / 8;
-        let len = 8 - lead - trail;
-        self.vals.push(((trail as u8) << 4) | len as u8);
-        let bytes = (x >> (trail * 8)).to_le_bytes();
-        self.vals.extend_from_slice(&bytes[..len as usize]);
         if self.n == FREEZE {
             self.freeze();
         }
     }
 
-    /// Compresses the append columns into a frozen run and starts them again.
+    /// Compresses the append columns into a frozen run (to the window's file, else kept in
+    /// memory) and starts them again.
     fn freeze(&mut self) {
         let (ts, vs): (Vec<i64>, Vec<f64>) = self.tail_points().into_iter().unzip();
         let mut w = Writer::default();
         w.bytes(&crate::encoding::encode_i64(&ts));
         w.bytes(&crate::encoding::encode_f64(&vs));
-        self.frozen.push(w.buf.into_boxed_slice());
-        *self = Self {
-            frozen: std::mem::take(&mut self.frozen),
-            ..Self::default()
+        // Once a run is kept in memory, the later ones are too (runs stay in order).
+        let on_disk = match (&self.runs, &self.kept) {
+            (Some(f), None) => f.append(self.last_run, &w.buf).ok(),
+            _ => None,
         };
+        match on_disk {
+            Some(r) => self.last_run = r,
+            None => self
+                .kept
+                .get_or_insert_with(Box::default)
+                .push(w.buf.into_boxed_slice()),
+        }
+        self.frozen += 1;
+        self.ts = Vec::new();
+        self.vals = Vec::new();
+        self.n = 0;
+        self.last_ts = 0;
+        self.last_delta = 0;
+        self.last_bits = 0;
+    }
+
+    /// The frozen runs' bytes, oldest first.
+    fn frozen_runs(&self) -> Vec<std::borrow::Cow<'_, [u8]>> {
+        let mut out = Vec::with_capacity(self.frozen as usize);
+        if let Some(f) = &self.runs {
+            let mut at = self.last_run;
+            while at != 0 {
+                let (prev, run) = f.read(at).unwrap_or_else(|e| {
+                    panic!("head chunk file {} unreadable: {e}", f.path().display())
+                });
+                out.push(std::borrow::Cow::Owned(run));
+                at = prev;
+            }
+            out.reverse();
+        }
+        if let Some(kept) = &self.kept {
+            out.extend(kept.iter().map(|r| std::borrow::Cow::Borrowed(&**r)));
+        }
+        out
     }
 
     /// The points of the frozen runs, in arrival order.
     fn frozen_points(&self) -> Vec<(i64, f64)> {
-        let mut out = Vec::with_capacity(self.frozen.len() * FREEZE as usize);
-        for run in &self.frozen {
-            let mut r = Reader::new(run);
+        let mut out = Vec::with_capacity(self.frozen as usize * FREEZE as usize);
+        for run in self.frozen_runs() {
+            let mut r = Reader::new(&run);
             let n = FREEZE as usize;
             let ts = r
                 .bytes("frozen times")
@@ -117,15 +173,18 @@ impl Chunk {
 
     /// Number of points.
     pub(crate) fn len(&self) -> usize {
-        self.frozen.len() * FREEZE as usize + self.n as usize
+        self.frozen as usize * FREEZE as usize + self.n as usize
     }
 
-    /// Bytes held.
+    /// Bytes held in memory.
     pub(crate) fn bytes(&self) -> usize {
         self.ts.capacity()
             + self.vals.capacity()
             + std::mem::size_of::<Self>()
-            + self.frozen.iter().map(|r| r.len() + 16).sum::<usize>()
+            + self
+                .kept
+                .as_ref()
+                .map_or(0, |k| k.iter().map(|r| r.len() + 16).sum::<usize>())
     }
 
     /// The times, in arrival order.
@@ -190,6 +249,8 @@ impl Chunk {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Window {
     pub(crate) series: HashMap<SeriesId, Chunk>,
+    /// Where its series' frozen runs go (`None`: kept in memory).
+    runs: Option<Arc<RunFile>>,
     pub(crate) events: Vec<EventRecord>,
     pub(crate) checks: Vec<CheckRecord>,
 }
@@ -198,7 +259,11 @@ impl Window {
     /// Adds another window's points, events and checks (of the same start) to this one.
     fn absorb(&mut self, other: Window, is_sketch: &dyn Fn(SeriesId) -> bool) {
         for (id, chunk) in other.series {
-            let mine = self.series.entry(id).or_default();
+            let runs = &self.runs;
+            let mine = self
+                .series
+                .entry(id)
+                .or_insert_with(|| Chunk::new(runs.clone()));
             if is_sketch(id) {
                 for (t, s) in chunk.sketches() {
                     mine.push_sketch(t, &s);
@@ -223,6 +288,10 @@ pub(crate) struct Head {
     /// opens a new window of the same start in `windows`).
     pub(crate) sealing: BTreeMap<i64, Arc<Window>>,
     block_ms: i64,
+    /// The head chunk directory (`None`: frozen runs stay in memory).
+    run_dir: Option<PathBuf>,
+    /// Head chunk files created (their names' second number).
+    files: u64,
 }
 
 impl Head {
@@ -231,17 +300,47 @@ impl Head {
             windows: BTreeMap::new(),
             sealing: BTreeMap::new(),
             block_ms,
+            run_dir: None,
+            files: 0,
+        }
+    }
+
+    /// A head whose frozen runs go to files in `dir` (emptied by [`crate::head_chunks::reset`]).
+    pub(crate) fn with_run_dir(block_ms: i64, dir: PathBuf) -> Self {
+        Self {
+            run_dir: Some(dir),
+            ..Self::new(block_ms)
         }
     }
 
     fn window(&mut self, t_ms: i64) -> &mut Window {
-        self.windows
-            .entry(crate::key::align(t_ms, self.block_ms))
-            .or_default()
+        let start = crate::key::align(t_ms, self.block_ms);
+        if !self.windows.contains_key(&start) {
+            // A file that cannot be made leaves the window's runs in memory.
+            let runs = self.run_dir.as_ref().and_then(|d| {
+                self.files += 1;
+                RunFile::create(d.join(format!("{start}-{}.chunks", self.files)))
+                    .ok()
+                    .map(Arc::new)
+            });
+            self.windows.insert(
+                start,
+                Window {
+                    runs,
+                    ..Window::default()
+                },
+            );
+        }
+        self.windows.get_mut(&start).expect("inserted")
     }
 
     pub(crate) fn push(&mut self, id: SeriesId, t_ms: i64, v: &Sample) {
-        let chunk = self.window(t_ms).series.entry(id).or_default();
+        let w = self.window(t_ms);
+        let runs = &w.runs;
+        let chunk = w
+            .series
+            .entry(id)
+            .or_insert_with(|| Chunk::new(runs.clone()));
         match v {
             Sample::Scalar(v) => chunk.push(t_ms, *v),
             Sample::Sketch(s) => chunk.push_sketch(t_ms, s),
@@ -324,7 +423,15 @@ impl Head {
             .sum()
     }
 
-    /// Bytes held by the point columns.
+    /// Bytes of frozen runs in head chunk files.
+    pub(crate) fn file_bytes(&self) -> u64 {
+        self.all_windows()
+            .filter_map(|w| w.runs.as_ref())
+            .map(|f| f.len())
+            .sum()
+    }
+
+    /// Bytes held in memory by the point columns.
     pub(crate) fn bytes(&self) -> usize {
         self.all_windows()
             .flat_map(|w| w.series.values())
@@ -367,6 +474,37 @@ mod tests {
             "{}",
             c.ts.len() + c.vals.len()
         );
+    }
+
+    #[test]
+    fn frozen_runs_in_the_file_or_in_memory_read_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = Arc::new(RunFile::create(dir.path().join("w.chunks")).unwrap());
+        let mut on_disk = Chunk::new(Some(Arc::clone(&file)));
+        let mut other = Chunk::new(Some(Arc::clone(&file)));
+        let mut in_memory = Chunk::default();
+        let pts: Vec<(i64, f64)> = (0..100)
+            .map(|i| (1_700_000_000_000 + i * 10_000, (i % 7) as f64 * 0.1))
+            .collect();
+        for &(t, v) in &pts {
+            on_disk.push(t, v);
+            other.push(t, -v);
+            in_memory.push(t, v);
+        }
+        assert_eq!(on_disk.points(), pts);
+        assert_eq!(in_memory.points(), pts);
+        assert_eq!(other.points()[99], (pts[99].0, -pts[99].1));
+        assert_eq!(on_disk.len(), 100);
+        assert_eq!(on_disk.frozen, 3);
+        // Memory holds the tail only; the file holds both series' runs.
+        assert!(
+            on_disk.bytes() < in_memory.bytes(),
+            "{} {}",
+            on_disk.bytes(),
+            in_memory.bytes()
+        );
+        assert!(file.len() > 0);
+        assert_eq!(on_disk.times(), pts.iter().map(|p| p.0).collect::<Vec<_>>());
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod compact;
 mod encoding;
 mod error;
 mod head;
+mod head_chunks;
 mod index;
 mod key;
 mod lock;

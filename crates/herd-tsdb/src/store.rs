@@ -49,6 +49,8 @@ pub struct Stats {
     pub head_points: u64,
     /// Bytes the head's point columns hold in memory.
     pub head_bytes: u64,
+    /// Bytes of the head's frozen runs in head chunk files (on disk, not in memory).
+    pub head_file_bytes: u64,
     /// Bytes the series index holds in memory (interned strings, keys, lookup tables).
     pub index_bytes: u64,
     /// Bytes of the write-ahead log.
@@ -366,7 +368,13 @@ impl Store {
         };
 
         let mut inner = Inner {
-            head: Head::new(opts.block_ms()),
+            head: if read_only {
+                Head::new(opts.block_ms())
+            } else {
+                let runs =
+                    crate::head_chunks::reset(&dir).at(&dir.join(crate::head_chunks::HEAD_DIR))?;
+                Head::with_run_dir(opts.block_ms(), runs)
+            },
             opts,
             index: Arc::new(index),
             blocks,
@@ -647,6 +655,7 @@ impl Store {
             blocks: inner.blocks.len(),
             head_points,
             head_bytes: inner.head.bytes() as u64,
+            head_file_bytes: inner.head.file_bytes(),
             index_bytes: inner.index.bytes() as u64,
             wal_bytes: crate::wal::segments(&self.dir().join(WAL_DIR)).map_or(0, |segs| {
                 segs.iter()
