@@ -335,16 +335,26 @@ impl Head {
     }
 
     pub(crate) fn push(&mut self, id: SeriesId, t_ms: i64, v: &Sample) {
+        match v {
+            Sample::Scalar(v) => self.push_scalar(id, t_ms, *v),
+            Sample::Sketch(s) => self.push_sketch(id, t_ms, s),
+        }
+    }
+
+    fn chunk(&mut self, id: SeriesId, t_ms: i64) -> &mut Chunk {
         let w = self.window(t_ms);
         let runs = &w.runs;
-        let chunk = w
-            .series
+        w.series
             .entry(id)
-            .or_insert_with(|| Chunk::new(runs.clone()));
-        match v {
-            Sample::Scalar(v) => chunk.push(t_ms, *v),
-            Sample::Sketch(s) => chunk.push_sketch(t_ms, s),
-        }
+            .or_insert_with(|| Chunk::new(runs.clone()))
+    }
+
+    pub(crate) fn push_scalar(&mut self, id: SeriesId, t_ms: i64, v: f64) {
+        self.chunk(id, t_ms).push(t_ms, v);
+    }
+
+    pub(crate) fn push_sketch(&mut self, id: SeriesId, t_ms: i64, s: &Sketch) {
+        self.chunk(id, t_ms).push_sketch(t_ms, s);
     }
 
     pub(crate) fn push_event(&mut self, e: EventRecord) {

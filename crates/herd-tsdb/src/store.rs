@@ -494,8 +494,8 @@ impl Store {
         };
         let first_new = inner.index.next_id();
         let mut defs = Vec::new();
-        let mut entry = Entry::default();
-        entry.points.reserve(flush.points.len());
+        // Each point's series; the log record is encoded from the flush directly.
+        let mut ids = Vec::with_capacity(flush.points.len());
         for p in &flush.points {
             let parts = KeyParts::of(p);
             let id = if let Some(id) = inner.index.find(&parts) {
@@ -507,14 +507,16 @@ impl Store {
                 Arc::make_mut(&mut inner.index).insert(id, key);
                 id
             };
-            let v = match &p.value {
-                Value::Scalar(v) => Sample::Scalar(*v),
-                Value::Sketch(s) => Sample::Sketch((**s).clone()),
-            };
-            entry.points.push((id, p.timestamp_ms as i64, v));
+            ids.push(id);
         }
-        entry.events.clone_from(&flush.events);
-        entry.checks.clone_from(&flush.checks);
+        let points = || {
+            flush
+                .points
+                .iter()
+                .zip(&ids)
+                .map(|(p, &id)| (id, p.timestamp_ms as i64, &p.value))
+        };
+        let record = crate::wal::encode_flush(points(), &flush.events, &flush.checks);
         let series_len = log.series.len;
         if !defs.is_empty() {
             let stored = log.series.append(&defs).and_then(|()| {
@@ -529,7 +531,7 @@ impl Store {
                 return Err(e);
             }
         }
-        if let Err(e) = log.wal.append(&entry) {
+        if let Err(e) = log.wal.append_payload(&record) {
             // Keep nothing of this flush: its new series go too.
             if !defs.is_empty() {
                 let _ = log.series.cut(series_len);
@@ -537,7 +539,21 @@ impl Store {
             }
             return Err(e);
         }
-        inner.apply(entry);
+        drop(record);
+        for (id, t, v) in points() {
+            match v {
+                Value::Scalar(v) => inner.head.push_scalar(id, t, *v),
+                Value::Sketch(s) => inner.head.push_sketch(id, t, s),
+            }
+            inner.note_time(t);
+        }
+        for e in &flush.events {
+            inner.head.push_event(e.clone());
+        }
+        for c in &flush.checks {
+            note_check(&mut inner.checks, c);
+            inner.head.push_check(c.clone());
+        }
         let due = inner
             .seal_until()
             .is_some_and(|until| inner.seal_due(until));
