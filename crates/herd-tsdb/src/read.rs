@@ -204,7 +204,7 @@ impl Store {
                 Err(err) => self.warn(block::to_damage(&b.path, 0, err)),
             }
         }
-        for w in inner.head.windows.values() {
+        for w in inner.head.all_windows() {
             out.extend(w.events.iter().filter(|e| keep(e)).cloned());
         }
         out.sort_by_key(|e| e.timestamp);
