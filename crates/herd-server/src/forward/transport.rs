@@ -204,8 +204,8 @@ mod tests {
     use std::io::{Read, Write};
     use std::net::TcpListener;
 
-    /// A server answering each connection with the next canned response; the requests it
-    /// read come back from the join handle.
+    /// A server answering each connection with the next canned response (and closing it);
+    /// the requests it read come back from the join handle.
     fn serve(answers: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", l.local_addr().unwrap());
@@ -230,6 +230,9 @@ mod tests {
                     }
                 }
                 seen.push(String::from_utf8_lossy(&request).into_owned());
+                // One answer per connection: said, so that the client never sends the
+                // next request on a connection this server is about to close.
+                let answer = answer.replacen("\r\n", "\r\nConnection: close\r\n", 1);
                 conn.write_all(answer.as_bytes()).unwrap();
             }
             seen
