@@ -40,17 +40,22 @@ pub(crate) struct Chunk {
     kept: Option<Box<Vec<Box<[u8]>>>>,
     /// Frozen runs in all.
     frozen: u32,
-    ts: Vec<u8>,
-    vals: Vec<u8>,
+    /// The unfrozen points, one after the other: each a zigzag delta-of-delta time varint,
+    /// then its value (a float's `XOR` control byte and bytes, or a sketch).
+    tail: Vec<u8>,
+    /// Points in `tail`, and [`SKETCHES`] once a sketch was pushed.
     n: u32,
     last_ts: i64,
     last_delta: i64,
     last_bits: u64,
 }
 
-/// Float points per frozen run (5 minutes of 10 s points): the unfrozen tail is what a
+/// Float points per frozen run (200 s of 10 s points): the unfrozen tail is what a
 /// series costs in memory.
-pub(crate) const FREEZE: u32 = 30;
+pub(crate) const FREEZE: u32 = 20;
+
+/// The flag in `Chunk::n` of a chunk of sketches.
+const SKETCHES: u32 = 1 << 31;
 
 impl Chunk {
     fn new(runs: Option<Arc<RunFile>>) -> Self {
@@ -63,13 +68,18 @@ impl Chunk {
     fn push_ts(&mut self, t: i64) {
         let delta = t.wrapping_sub(self.last_ts);
         let mut w = Writer {
-            buf: std::mem::take(&mut self.ts),
+            buf: std::mem::take(&mut self.tail),
         };
         w.zigzag(delta.wrapping_sub(self.last_delta));
-        self.ts = w.buf;
+        self.tail = w.buf;
         self.last_delta = delta;
         self.last_ts = t;
         self.n += 1;
+    }
+
+    /// Points in the tail.
+    fn tail_len(&self) -> u32 {
+        self.n & !SKETCHES
     }
 
     /// Appends a float point.
@@ -78,14 +88,14 @@ impl Chunk {
         let x = v.to_bits() ^ self.last_bits;
         self.last_bits = v.to_bits();
         if x == 0 {
-            self.vals.push(0);
+            self.tail.push(0);
         } else {
             let trail = x.trailing_zeros() / 8;
             let lead = x.leading_zeros() / 8;
             let len = 8 - lead - trail;
-            self.vals.push(((trail as u8) << 4) | len as u8);
+            self.tail.push(((trail as u8) << 4) | len as u8);
             let bytes = (x >> (trail * 8)).to_le_bytes();
-            self.vals.extend_from_slice(&bytes[..len as usize]);
+            self.tail.extend_from_slice(&bytes[..len as usize]);
         }
         if self.n == FREEZE {
             self.freeze();
@@ -112,8 +122,7 @@ impl Chunk {
                 .push(w.buf.into_boxed_slice()),
         }
         self.frozen += 1;
-        self.ts = Vec::new();
-        self.vals = Vec::new();
+        self.tail = Vec::new();
         self.n = 0;
         self.last_ts = 0;
         self.last_delta = 0;
@@ -164,22 +173,22 @@ impl Chunk {
     /// Appends a sketch point.
     pub(crate) fn push_sketch(&mut self, t: i64, s: &Sketch) {
         self.push_ts(t);
+        self.n |= SKETCHES;
         let mut w = Writer {
-            buf: std::mem::take(&mut self.vals),
+            buf: std::mem::take(&mut self.tail),
         };
         w.sketch(s);
-        self.vals = w.buf;
+        self.tail = w.buf;
     }
 
     /// Number of points.
     pub(crate) fn len(&self) -> usize {
-        self.frozen as usize * FREEZE as usize + self.n as usize
+        self.frozen as usize * FREEZE as usize + self.tail_len() as usize
     }
 
     /// Bytes held in memory.
     pub(crate) fn bytes(&self) -> usize {
-        self.ts.capacity()
-            + self.vals.capacity()
+        self.tail.capacity()
             + std::mem::size_of::<Self>()
             + self
                 .kept
@@ -195,15 +204,10 @@ impl Chunk {
     }
 
     fn tail_times(&self) -> Vec<i64> {
-        let mut r = Reader::new(&self.ts);
-        let (mut t, mut d) = (0i64, 0i64);
-        (0..self.n)
-            .map(|_| {
-                d = d.wrapping_add(r.zigzag("head time").expect("head bytes are our own"));
-                t = t.wrapping_add(d);
-                t
-            })
-            .collect()
+        if self.n & SKETCHES != 0 {
+            return self.sketches().into_iter().map(|p| p.0).collect();
+        }
+        self.tail_points().into_iter().map(|p| p.0).collect()
     }
 
     /// The float points, in arrival order.
@@ -214,21 +218,20 @@ impl Chunk {
     }
 
     fn tail_points(&self) -> Vec<(i64, f64)> {
-        let times = self.tail_times();
-        let mut at = 0;
+        let mut r = Reader::new(&self.tail);
+        let (mut t, mut d) = (0i64, 0i64);
         let mut bits = 0u64;
-        times
-            .into_iter()
-            .map(|t| {
-                let c = self.vals[at];
-                at += 1;
-                if c != 0 {
-                    let len = usize::from(c & 0x0f);
-                    let trail = u32::from(c >> 4);
-                    let mut b = [0u8; 8];
-                    b[..len].copy_from_slice(&self.vals[at..at + len]);
-                    at += len;
-                    bits ^= u64::from_le_bytes(b) << (trail * 8);
+        (0..self.tail_len())
+            .map(|_| {
+                d = d.wrapping_add(r.zigzag("head time").expect("head bytes are our own"));
+                t = t.wrapping_add(d);
+                let control = r.u8("head value").expect("head bytes are our own");
+                if control != 0 {
+                    let len = usize::from(control & 0x0f);
+                    let trail = u32::from(control >> 4);
+                    let mut raw = [0u8; 8];
+                    raw[..len].copy_from_slice(r.take(len, "head value").expect("our own"));
+                    bits ^= u64::from_le_bytes(raw) << (trail * 8);
                 }
                 (t, f64::from_bits(bits))
             })
@@ -237,10 +240,14 @@ impl Chunk {
 
     /// The sketch points, in arrival order.
     pub(crate) fn sketches(&self) -> Vec<(i64, Sketch)> {
-        let mut r = Reader::new(&self.vals);
-        self.tail_times()
-            .into_iter()
-            .map(|t| (t, r.sketch().expect("head bytes are our own")))
+        let mut r = Reader::new(&self.tail);
+        let (mut t, mut d) = (0i64, 0i64);
+        (0..self.tail_len())
+            .map(|_| {
+                d = d.wrapping_add(r.zigzag("head time").expect("head bytes are our own"));
+                t = t.wrapping_add(d);
+                (t, r.sketch().expect("head bytes are our own"))
+            })
             .collect()
     }
 }
@@ -476,14 +483,11 @@ mod tests {
         }
         // A regular series costs two bytes a point once the step is known.
         let mut c = Chunk::default();
-        for i in 0..100 {
+        for i in 0..i64::from(FREEZE) - 1 {
             c.push(1_700_000_000_000 + i * 10_000, 3.0);
         }
-        assert!(
-            c.ts.len() + c.vals.len() < 220,
-            "{}",
-            c.ts.len() + c.vals.len()
-        );
+        assert_eq!(c.frozen, 0);
+        assert!(c.tail.len() <= 2 * FREEZE as usize + 16, "{}", c.tail.len());
     }
 
     #[test]
@@ -505,7 +509,7 @@ mod tests {
         assert_eq!(in_memory.points(), pts);
         assert_eq!(other.points()[99], (pts[99].0, -pts[99].1));
         assert_eq!(on_disk.len(), 100);
-        assert_eq!(on_disk.frozen, 3);
+        assert_eq!(on_disk.frozen, 100 / FREEZE);
         // Memory holds the tail only; the file holds both series' runs.
         assert!(
             on_disk.bytes() < in_memory.bytes(),
