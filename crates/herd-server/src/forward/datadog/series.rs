@@ -120,7 +120,12 @@ fn pb_parts(out: &mut Vec<u8>, p: &Point, config: &Config) {
         pb_bytes(out, 1, b"host");
         pb_bytes(out, 2, host);
     }
-    pb_bytes(out, 2, p.name().as_bytes());
+    // metric: the context's name and the point's suffix (`.max`, `.95percentile`).
+    let (name, suffix) = (p.context.name(), &*p.suffix);
+    encode_key(2, WireType::LengthDelimited, out);
+    encode_varint((name.len() + suffix.len()) as u64, out);
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(suffix.as_bytes());
     for t in p
         .context
         .tags()
@@ -427,6 +432,10 @@ mod tests {
             points: vec![
                 point(PointKind::Rate, "h1", 0.5),
                 point(PointKind::Gauge, "", 0.0),
+                Point {
+                    suffix: Arc::from(".95percentile"),
+                    ..point(PointKind::Gauge, "", 7.25)
+                },
             ],
             ..Flush::default()
         };
@@ -441,7 +450,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].path, "/api/v2/series");
         assert_eq!(out[0].content_type, "application/x-protobuf");
-        assert_eq!(out[0].points, 2);
+        assert_eq!(out[0].points, 3);
         let raw = zstd::stream::decode_all(&out[0].body[..]).unwrap();
         let payload = MetricPayload::decode(&raw[..]).unwrap();
         let tags = vec!["env:prod".to_owned(), "team:x".to_owned()];
@@ -462,9 +471,15 @@ mod tests {
             r#type: "host".into(),
             name: "h1".into(),
         }];
+        let mut percentile = expected(3, 0, 7.25, Vec::new());
+        percentile.metric = "a.b.95percentile".into();
         assert_eq!(
             payload.series,
-            [expected(2, 10, 0.5, host), expected(3, 0, 0.0, Vec::new())]
+            [
+                expected(2, 10, 0.5, host),
+                expected(3, 0, 0.0, Vec::new()),
+                percentile
+            ]
         );
     }
 }
