@@ -105,10 +105,15 @@ impl Chunk {
     /// Compresses the append columns into a frozen run (to the window's file, else kept in
     /// memory) and starts them again.
     fn freeze(&mut self) {
-        let (ts, vs): (Vec<i64>, Vec<f64>) = self.tail_points().into_iter().unzip();
         let mut w = Writer::default();
-        w.bytes(&crate::encoding::encode_i64(&ts));
-        w.bytes(&crate::encoding::encode_f64(&vs));
+        if self.n & SKETCHES == 0 {
+            let (ts, vs): (Vec<i64>, Vec<f64>) = self.tail_points().into_iter().unzip();
+            w.bytes(&crate::encoding::encode_i64(&ts));
+            w.bytes(&crate::encoding::encode_f64(&vs));
+        } else {
+            // Sketches are frozen as they are held (they are not columns).
+            w.buf = std::mem::take(&mut self.tail);
+        }
         // Once a run is kept in memory, the later ones are too (runs stay in order).
         let on_disk = match (&self.runs, &self.kept) {
             (Some(f), None) => f.append(self.last_run, &w.buf).ok(),
@@ -123,7 +128,7 @@ impl Chunk {
         }
         self.frozen += 1;
         self.tail = Vec::new();
-        self.n = 0;
+        self.n &= SKETCHES;
         self.last_ts = 0;
         self.last_delta = 0;
         self.last_bits = 0;
@@ -179,6 +184,9 @@ impl Chunk {
         };
         w.sketch(s);
         self.tail = w.buf;
+        if self.tail_len() == FREEZE {
+            self.freeze();
+        }
     }
 
     /// Number of points.
@@ -198,15 +206,15 @@ impl Chunk {
 
     /// The times, in arrival order.
     pub(crate) fn times(&self) -> Vec<i64> {
+        if self.n & SKETCHES != 0 {
+            return self.sketches().into_iter().map(|p| p.0).collect();
+        }
         let mut out: Vec<i64> = self.frozen_points().into_iter().map(|p| p.0).collect();
         out.extend(self.tail_times());
         out
     }
 
     fn tail_times(&self) -> Vec<i64> {
-        if self.n & SKETCHES != 0 {
-            return self.sketches().into_iter().map(|p| p.0).collect();
-        }
         self.tail_points().into_iter().map(|p| p.0).collect()
     }
 
@@ -240,15 +248,23 @@ impl Chunk {
 
     /// The sketch points, in arrival order.
     pub(crate) fn sketches(&self) -> Vec<(i64, Sketch)> {
-        let mut r = Reader::new(&self.tail);
-        let (mut t, mut d) = (0i64, 0i64);
-        (0..self.tail_len())
-            .map(|_| {
-                d = d.wrapping_add(r.zigzag("head time").expect("head bytes are our own"));
-                t = t.wrapping_add(d);
-                (t, r.sketch().expect("head bytes are our own"))
-            })
-            .collect()
+        let mut out = Vec::with_capacity(self.len());
+        for run in self.frozen_runs() {
+            decode_sketches(&run, FREEZE, &mut out);
+        }
+        decode_sketches(&self.tail, self.tail_len(), &mut out);
+        out
+    }
+}
+
+/// Appends the `n` sketch points of a tail (or frozen run of sketches) to `out`.
+fn decode_sketches(bytes: &[u8], n: u32, out: &mut Vec<(i64, Sketch)>) {
+    let mut r = Reader::new(bytes);
+    let (mut t, mut d) = (0i64, 0i64);
+    for _ in 0..n {
+        d = d.wrapping_add(r.zigzag("head time").expect("head bytes are our own"));
+        t = t.wrapping_add(d);
+        out.push((t, r.sketch().expect("head bytes are our own")));
     }
 }
 
@@ -519,6 +535,24 @@ mod tests {
         );
         assert!(file.len() > 0);
         assert_eq!(on_disk.times(), pts.iter().map(|p| p.0).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn sketches_freeze_to_the_file_and_come_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = Arc::new(RunFile::create(dir.path().join("w.chunks")).unwrap());
+        let mut c = Chunk::new(Some(file));
+        let mut want = Vec::new();
+        let mut s = Sketch::default();
+        for i in 0..i64::from(FREEZE) * 2 + 3 {
+            s.insert(i as f64, 1);
+            c.push_sketch(1_000 + i * 10_000, &s);
+            want.push((1_000 + i * 10_000, s.clone()));
+        }
+        assert_eq!(c.frozen, 2);
+        assert_eq!(c.len(), want.len());
+        assert_eq!(c.sketches(), want);
+        assert_eq!(c.times(), want.iter().map(|p| p.0).collect::<Vec<_>>());
     }
 
     #[test]
