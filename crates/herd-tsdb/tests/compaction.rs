@@ -32,13 +32,13 @@ fn block_files(dir: &Path) -> Vec<String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
-    /// Random points over two and a half days in 1 h windows: after the days are compacted
-    /// (and again after late points for a compacted day, and a reopen), every read equals
-    /// a naive sum.
+    /// Random points (three float series, one distribution) over two and a half days in 1 h
+    /// windows: after the days are compacted (and again after late points for a compacted
+    /// day, and a reopen), every read equals a naive sum, merged sketches included.
     #[test]
     fn compaction_keeps_every_point_and_rollup(
-        points in proptest::collection::vec((0u8..3, 0u64..21_600, -5_000i32..5_000), 1..400),
-        late in proptest::collection::vec((0u8..3, 0u64..8_640, -5_000i32..5_000), 0..20),
+        points in proptest::collection::vec((0u8..4, 0u64..21_600, -5_000i32..5_000), 1..400),
+        late in proptest::collection::vec((0u8..4, 0u64..8_640, -5_000i32..5_000), 0..20),
         ranges in proptest::collection::vec((0u64..22_000, 1u64..22_000, 0usize..7), 1..8),
         reopen in any::<bool>(),
         minute_rollups in any::<bool>(),
@@ -56,7 +56,13 @@ proptest! {
         let write = |store: &Store, naive: &mut Vec<(u8, i64, f64)>, &(s, slot, v): &(u8, u64, i32)| {
             let t = T0 + slot * 10_000;
             let v = f64::from(v) / 10.0;
-            store.write(&flush(vec![point("p", &[&format!("s:{s}")], "", PointKind::Gauge, t, v)])).unwrap();
+            // Series 3 is a distribution of two samples a point: v and v + 1.
+            let p = if s == 3 {
+                sketch_point("q", &[], t, &[v, v + 1.0])
+            } else {
+                point("p", &[&format!("s:{s}")], "", PointKind::Gauge, t, v)
+            };
+            store.write(&flush(vec![p])).unwrap();
             naive.push((s, t as i64, v));
         };
         for p in &points {
@@ -100,6 +106,26 @@ proptest! {
                 for (b, (start, (sum, count, min, max))) in got.iter().zip(want) {
                     prop_assert_eq!((b.start_ms, b.count, b.min, b.max), (start, count, min, max));
                     prop_assert!((b.sum - sum).abs() < 1e-6, "{} vs {}", b.sum, sum);
+                }
+            }
+        }
+        for (id, _) in store.series("q") {
+            for &(a, len, step) in &ranges {
+                let step = STEPS[step];
+                let from = T0 as i64 + a as i64 * 10_000;
+                let to = from + len as i64 * 10_000;
+                let (lo, hi) = (from.div_euclid(step) * step, (to - 1).div_euclid(step) * step + step);
+                let mut want: BTreeMap<i64, (f64, u64)> = BTreeMap::new();
+                for &(_, t, v) in naive.iter().filter(|p| p.0 == 3 && p.1 >= lo && p.1 < hi) {
+                    let e = want.entry(t.div_euclid(step) * step).or_default();
+                    e.0 += 2.0 * v + 1.0;
+                    e.1 += 2;
+                }
+                let got = store.read_sketches(id, from, to, step);
+                prop_assert_eq!(got.len(), want.len());
+                for ((t, sk), (start, (sum, count))) in got.iter().zip(want) {
+                    prop_assert_eq!((*t, sk.count()), (start, count));
+                    prop_assert!((sk.sum() - sum).abs() < 1e-6, "{} vs {}", sk.sum(), sum);
                 }
             }
         }
