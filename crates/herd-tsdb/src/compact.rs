@@ -31,6 +31,10 @@ use crate::store::{Store, BLOCKS_DIR};
 
 /// One compaction at a time in a process (two of the same day would write the same file).
 static COMPACTING: Mutex<()> = Mutex::new(());
+/// Day blocks that could not be built because a source is damaged: not tried again by this
+/// process (each try would read the whole day again, at every seal; the damage is reported
+/// once, and the day stays readable from its window blocks but for the damaged entry).
+static DAMAGED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// A day to compact: its start, the checkpoint of the day block, and the blocks it replaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +172,21 @@ impl Store {
         crate::version::upgrade(self.dir())?;
         let mut done = 0;
         for plan in plans {
-            let day = build(&blocks_dir, &plan, force_minute)?;
+            let target = blocks_dir.join(block::day_file_name(plan.day, plan.checkpoint));
+            let mut damaged = DAMAGED.lock().unwrap_or_else(PoisonError::into_inner);
+            if damaged.contains(&target) {
+                continue;
+            }
+            let day = match build(&blocks_dir, &plan, force_minute) {
+                Ok(day) => day,
+                Err(e @ Error::Corrupt { .. }) => {
+                    damaged.push(target);
+                    self.warn(block::to_damage(&blocks_dir, 0, e));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            drop(damaged);
             let mut inner = self.write_lock();
             let present = plan
                 .sources

@@ -420,3 +420,57 @@ fn a_version_1_directory_reads_and_is_raised_by_its_first_compaction() {
     assert_eq!(read(&store)[0].count, 8_640);
     assert!((read(&store)[0].sum - want).abs() < 1e-6);
 }
+
+/// A damaged entry in one of a day's blocks: the compaction of that day is given up with a
+/// warning naming the file, nothing is replaced, the other series read as before, and the
+/// day is not read again at every later seal.
+#[test]
+fn a_damaged_source_keeps_its_day_uncompacted_with_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        fsync: FsyncPolicy::Never,
+        seal_delay: Duration::from_secs(3600 * 1000),
+        ..Options::default()
+    };
+    let store = Store::open(dir.path(), opts.clone()).unwrap();
+    for i in 0..1_440u64 {
+        let t = T0 + i * 60_000;
+        let pts = ["a", "b"]
+            .iter()
+            .map(|m| point(m, &[], "", PointKind::Gauge, t, 1.0))
+            .collect();
+        store.write(&flush(pts)).unwrap();
+    }
+    store.seal(T0 as i64 + DAY - 7_200_000).unwrap();
+    drop(store);
+    // Flip a byte inside the first entry (series "a") of the first block.
+    let first = dir
+        .path()
+        .join(BLOCKS_DIR)
+        .join(&block_files(dir.path())[0]);
+    let mut bytes = std::fs::read(&first).unwrap();
+    bytes[16 + 8] ^= 0x55;
+    std::fs::write(&first, bytes).unwrap();
+    let store = Store::open(dir.path(), opts).unwrap();
+    store.seal(i64::MAX).unwrap();
+    let about_first = |store: &Store| {
+        store
+            .warnings()
+            .iter()
+            .filter(|d| d.path == first || d.what.contains(&first.display().to_string()))
+            .count()
+    };
+    assert_eq!(about_first(&store), 1, "{:?}", store.warnings());
+    let names = block_files(dir.path());
+    assert_eq!(names.len(), 12, "nothing replaced: {names:?}");
+    let (b, _) = store.series("b")[0].clone();
+    let day = store.read_buckets(b, T0 as i64, T0 as i64 + DAY, DAY);
+    assert_eq!(day[0].count, 1_440);
+    // A later seal (a window of the next day) does not try the damaged day again.
+    let t = T0 + 86_400_000 + 60_000;
+    let p = point("b", &[], "", PointKind::Gauge, t, 1.0);
+    store.write(&flush(vec![p])).unwrap();
+    store.seal(i64::MAX).unwrap();
+    assert_eq!(about_first(&store), 1, "{:?}", store.warnings());
+    assert_eq!(block_files(dir.path()).len(), 13);
+}
