@@ -361,6 +361,23 @@ fn kill_9_during_compaction_loses_nothing() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
     println!("kills left window blocks only / both / the day block: {left:?}");
+
+    // The narrow moment between the day block's rename and the sources' deletion, made on
+    // purpose: the window blocks put back beside the day block. A reader beside a writer
+    // counts the day once and deletes nothing; a writing open deletes the window blocks.
+    let both = root.path().join("both");
+    run_child(&exe, &prepared, &both, None);
+    for e in std::fs::read_dir(prepared.join(BLOCKS_DIR)).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), both.join(BLOCKS_DIR).join(e.file_name())).unwrap();
+    }
+    let files = block_files(&both).len();
+    assert!(files >= 12, "{files}");
+    let reader = Store::open_read_only(&both).unwrap();
+    assert_eq!(reader.stats().points, (SERIES + 1) * 8_640);
+    assert_eq!(block_files(&both).len(), files, "a reader deletes nothing");
+    drop(reader);
+    verify(&both, "window blocks beside their day block");
 }
 
 /// A version 1 directory (its files' headers say 1; v1 blocks have the same layout) opens
