@@ -117,13 +117,20 @@ impl LogFile {
 
     /// Appends framed records (all or none of them).
     pub(crate) fn append(&mut self, framed: &[u8]) -> Result<()> {
-        if let Err(e) = self.file.write_all(framed) {
-            // Cut a partial record off, so the next append does not follow garbage.
-            let _ = self.file.set_len(self.len);
-            let _ = self.seek_end();
-            return Err(Error::io(&self.path, e));
+        self.append_parts(&[framed])
+    }
+
+    /// Appends the bytes of `parts`, one after the other (all or none of them).
+    fn append_parts(&mut self, parts: &[&[u8]]) -> Result<()> {
+        for part in parts {
+            if let Err(e) = self.file.write_all(part) {
+                // Cut a partial record off, so the next append does not follow garbage.
+                let _ = self.file.set_len(self.len);
+                let _ = self.seek_end();
+                return Err(Error::io(&self.path, e));
+            }
         }
-        self.len += framed.len() as u64;
+        self.len += parts.iter().map(|p| p.len() as u64).sum::<u64>();
         Ok(())
     }
 
@@ -136,7 +143,8 @@ impl LogFile {
 
     /// Appends one record.
     pub(crate) fn append_record(&mut self, payload: &[u8]) -> Result<()> {
-        self.append(&record::frame(payload))
+        // Header and payload written as they are: a big record is not copied to be framed.
+        self.append_parts(&[&record::header(payload), payload])
     }
 
     /// Makes what was appended durable.

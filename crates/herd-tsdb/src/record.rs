@@ -41,14 +41,21 @@ impl fmt::Display for Damage {
 /// One record framed for appending.
 pub(crate) fn frame(payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.extend_from_slice(&MAGIC.to_le_bytes());
+    out.extend_from_slice(&header(payload));
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The header that frames `payload` (magic, length, crc32 of length and payload).
+pub(crate) fn header(payload: &[u8]) -> [u8; HEADER] {
+    let mut out = [0u8; HEADER];
+    out[..4].copy_from_slice(&MAGIC.to_le_bytes());
     let len = (payload.len() as u32).to_le_bytes();
-    out.extend_from_slice(&len);
+    out[4..8].copy_from_slice(&len);
     let mut crc = crc32fast::Hasher::new();
     crc.update(&len);
     crc.update(payload);
-    out.extend_from_slice(&crc.finalize().to_le_bytes());
-    out.extend_from_slice(payload);
+    out[8..].copy_from_slice(&crc.finalize().to_le_bytes());
     out
 }
 

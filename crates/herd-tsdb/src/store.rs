@@ -25,6 +25,8 @@ const SERIES_MAGIC: [u8; 4] = *b"HSER";
 pub const WAL_DIR: &str = "wal";
 /// The directory of the sealed blocks.
 pub const BLOCKS_DIR: &str = "blocks";
+/// Series definitions are appended to the series log in batches of about this many bytes.
+const DEFS_BATCH: usize = 256 << 10;
 /// Most warnings kept (the oldest are dropped past it).
 const WARNINGS_KEPT: usize = 1000;
 
@@ -493,7 +495,9 @@ impl Store {
             });
         };
         let first_new = inner.index.next_id();
+        let series_len = log.series.len;
         let mut defs = Vec::new();
+        let mut new_series = false;
         // Each point's series; the log record is encoded from the flush directly.
         let mut ids = Vec::with_capacity(flush.points.len());
         for p in &flush.points {
@@ -505,6 +509,17 @@ impl Store {
                 let key = parts.to_key();
                 defs.extend(record::frame(&encode_definition(id, &key)));
                 Arc::make_mut(&mut inner.index).insert(id, key);
+                new_series = true;
+                // Written as they come, not held for the whole flush (100k new series are
+                // ~10 MB of definitions).
+                if defs.len() >= DEFS_BATCH {
+                    if let Err(e) = log.series.append(&defs) {
+                        Arc::make_mut(&mut inner.index).truncate(first_new);
+                        let _ = log.series.cut(series_len);
+                        return Err(e);
+                    }
+                    defs.clear();
+                }
                 id
             };
             ids.push(id);
@@ -517,8 +532,7 @@ impl Store {
                 .map(|(p, &id)| (id, p.timestamp_ms as i64, &p.value))
         };
         let record = crate::wal::encode_flush(points(), &flush.events, &flush.checks);
-        let series_len = log.series.len;
-        if !defs.is_empty() {
+        if new_series {
             let stored = log.series.append(&defs).and_then(|()| {
                 if inner.opts.fsync == crate::FsyncPolicy::Never {
                     Ok(())
@@ -528,12 +542,13 @@ impl Store {
             });
             if let Err(e) = stored {
                 Arc::make_mut(&mut inner.index).truncate(first_new);
+                let _ = log.series.cut(series_len);
                 return Err(e);
             }
         }
         if let Err(e) = log.wal.append_payload(&record) {
             // Keep nothing of this flush: its new series go too.
-            if !defs.is_empty() {
+            if new_series {
                 let _ = log.series.cut(series_len);
                 Arc::make_mut(&mut inner.index).truncate(first_new);
             }

@@ -331,3 +331,30 @@ fn a_store_is_shared_between_threads() {
     fn shared<T: Send + Sync>() {}
     shared::<Store>();
 }
+
+#[test]
+fn a_flush_of_many_new_series_is_stored_whole_and_reopens() {
+    // 20,000 new series in one flush: their definitions (~1 MB) go to the series log in
+    // several batches, all before the flush's log record.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), opts()).unwrap();
+    let n = 20_000;
+    let tags: Vec<String> = (0..n)
+        .map(|i| format!("shard:{i:05}-a-long-tag-value"))
+        .collect();
+    let pts = (0..n)
+        .map(|i| point("many", &[&tags[i]], "h", PointKind::Gauge, T0, i as f64))
+        .collect();
+    store.write(&flush(pts)).unwrap();
+    drop(store);
+    let store = Store::open(dir.path(), opts()).unwrap();
+    assert!(store.warnings().is_empty(), "{:?}", store.warnings());
+    let series = store.series("many");
+    assert_eq!(series.len(), n);
+    for (id, key) in series.iter().step_by(997) {
+        let i: usize = key.tags[0][6..11].parse().unwrap();
+        let b = store.read_buckets(*id, T0 as i64, T0 as i64 + 10_000, 10_000);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].sum, i as f64);
+    }
+}
