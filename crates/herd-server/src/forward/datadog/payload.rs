@@ -353,4 +353,65 @@ mod tests {
         assert!(out.len() > 50, "{}", out.len());
         assert_eq!(back, all);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_items_come_back_once_in_order_under_any_limits(
+            sizes in proptest::collection::vec(0usize..3000, 0..300),
+            uncompressed in 3500usize..20_000,
+            points in 1u64..50,
+            protobuf in proptest::prelude::any::<bool>(),
+        ) {
+            use prost::Message;
+            // Items of a little-compressible byte pattern; JSON items as strings of hex.
+            let all: Vec<Vec<u8>> = sizes
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| {
+                    let noise = (0..n as u64).map(|j| {
+                        (j.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i as u64).to_le_bytes()[7]
+                    });
+                    if protobuf {
+                        noise.collect()
+                    } else {
+                        let mut item = b"\"".to_vec();
+                        item.extend(noise.map(|b| b"0123456789abcdef"[usize::from(b % 16)]));
+                        item.push(b'"');
+                        item
+                    }
+                })
+                .collect();
+            let limits = Limits { compressed: 1 << 30, uncompressed, points };
+            let framing = if protobuf {
+                Framing::Protobuf(1)
+            } else {
+                Framing::JsonArray("series")
+            };
+            let mut p = Packer::new(framing, "/p", limits, Codec::Zstd);
+            for (i, item) in all.iter().enumerate() {
+                p.push(item, 1, i as u64);
+            }
+            let mut back: Vec<Vec<u8>> = Vec::new();
+            for payload in p.finish() {
+                let raw = zstd::stream::decode_all(&payload.body[..]).unwrap();
+                proptest::prop_assert!(payload.points <= points);
+                // One item alone may be over the uncompressed limit; two never are.
+                proptest::prop_assert!(payload.points == 1 || raw.len() <= uncompressed);
+                let items: Vec<Vec<u8>> = if protobuf {
+                    Repeated::decode(&raw[..]).unwrap().items
+                } else {
+                    let v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+                    v["series"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|s| serde_json::to_vec(s).unwrap())
+                        .collect()
+                };
+                proptest::prop_assert_eq!(items.len() as u64, payload.points);
+                back.extend(items);
+            }
+            proptest::prop_assert_eq!(back, all);
+        }
+    }
 }
