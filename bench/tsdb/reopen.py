@@ -10,6 +10,9 @@ reads (each block's index, the series log, the write-ahead log's snapshot).
 Cold: before each run the directory's pages are dropped from the page cache with
 posix_fadvise(DONTNEED) on every file after a sync (no root needed; `fincore` confirms what
 stayed resident). Warm: the same runs straight after one another.
+Then the same with a full 2 h block window unsealed in the write-ahead log (a copy of the
+directory, `DIR-replay`, with 2 more hours appended by `reopen_data append` and not sealed):
+what a daemon stopped just before a seal leaves for the next start to replay.
 The daemon is killed with SIGKILL once it has printed its listening line, before its first
 flush, so the directory stays as written (checked at the end: same points).
 
@@ -19,6 +22,7 @@ Prints one JSON line per measure. Usage:
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -74,8 +78,8 @@ def daemon_start(d):
     return seconds
 
 
-def summary(name, mode, xs, **extra):
-    emit(measure=name, cache=mode, runs=len(xs), median_s=round(statistics.median(xs), 4),
+def summary(name, case, mode, xs, **extra):
+    emit(measure=name, directory=case, cache=mode, runs=len(xs), median_s=round(statistics.median(xs), 4),
          min_s=round(min(xs), 4), max_s=round(max(xs), 4), loadavg_1m=round(os.getloadavg()[0], 2),
          **extra)
 
@@ -105,21 +109,33 @@ def main():
     emit(measure="directory", bytes=sum(sizes), gib=round(sum(sizes) / 2**30, 3),
          files=len(sizes), block_files=blocks, commit=commit, loadavg=os.getloadavg())
 
+    measure(d, "sealed", args.runs)
+    replay = d.rstrip("/") + "-replay"
+    if not os.path.exists(os.path.join(replay, "VERSION")):
+        shutil.rmtree(replay, ignore_errors=True)
+        shutil.copytree(d, replay)
+        out = subprocess.run([REOPEN, "append", replay, str(args.series), "2"], check=True,
+                             capture_output=True, text=True)
+        emit(measure="appended", **json.loads(out.stdout))
+    measure(replay, "2 h in the log", args.runs)
+
+
+def measure(d, case, runs):
     before = store_open(d)
     for mode in ("cold", "warm"):
         opens, starts, resident = [], [], []
-        for _ in range(args.runs):
+        for _ in range(runs):
             if mode == "cold":
                 resident.append(evict(d))
             opens.append(store_open(d)["open_seconds"])
-        for _ in range(args.runs):
+        for _ in range(runs):
             if mode == "cold":
                 resident.append(evict(d))
             starts.append(daemon_start(d))
         extra = {"resident_bytes_after_evict": max(resident)} if resident else {}
-        summary("store_open", mode, opens, series=before["series"], blocks=before["blocks"],
-                **extra)
-        summary("daemon_start_to_listening", mode, starts, **extra)
+        summary("store_open", case, mode, opens, series=before["series"],
+                blocks=before["blocks"], head_points=before["head_points"], **extra)
+        summary("daemon_start_to_listening", case, mode, starts, **extra)
     after = store_open(d)
     if after["points"] != before["points"]:
         sys.exit(f"the directory changed: {before} then {after}")

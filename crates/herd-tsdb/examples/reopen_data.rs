@@ -6,6 +6,10 @@
 //!   stamped now, keeps them within its 15-day retention), written one flush at a time through
 //!   `Store::write` with the default options, all sealed; prints the store's stats as JSON.
 //!   10,000 series × 12 days is ~1 GiB.
+//! - `reopen_data append DIR [series] [hours]` (default 10000 2): the same series again, from
+//!   the next 2 h boundary after the newest point, for `hours` (a whole block window by
+//!   default) and not sealed: what a daemon stopped just before a seal leaves in its
+//!   write-ahead log for the next open to replay.
 //! - `reopen_data open DIR`: opens the directory as the daemon does (read-write, taking the
 //!   lock) and prints how long that took, with the series and block counts, as JSON.
 //!
@@ -79,7 +83,9 @@ fn mix(series: usize, rng: &mut Rng) -> Vec<(Arc<Context>, PointKind, Shape)> {
         .collect()
 }
 
-fn write(dir: &Path, series: usize, days: u64) {
+/// Writes `flushes` 10 s flushes of `series` series from `t0` (ms), sealing only what the
+/// store seals by itself, and returns the store.
+fn write_flushes(dir: &Path, series: usize, t0: u64, flushes: u64) -> Store {
     let mut rng = Rng(0x0e0e_1234_5678);
     let mut contexts = mix(series, &mut rng);
     let opts = Options {
@@ -87,13 +93,7 @@ fn write(dir: &Path, series: usize, days: u64) {
         ..Options::default()
     };
     let store = Store::open(dir, opts).unwrap();
-    let now_s = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let t0 = (now_s / 3600 * 3600 - days * 86_400) * 1000;
-    let started = Instant::now();
-    for f in 0..days * 8_640 {
+    for f in 0..flushes {
         let points = contexts
             .iter_mut()
             .map(|(ctx, kind, shape)| Point {
@@ -112,6 +112,17 @@ fn write(dir: &Path, series: usize, days: u64) {
             })
             .unwrap();
     }
+    store
+}
+
+fn write(dir: &Path, series: usize, days: u64) {
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let t0 = (now_s / 3600 * 3600 - days * 86_400) * 1000;
+    let started = Instant::now();
+    let store = write_flushes(dir, series, t0, days * 8_640);
     store.seal(i64::MAX).unwrap();
     let s = store.stats();
     println!(
@@ -126,14 +137,30 @@ fn write(dir: &Path, series: usize, days: u64) {
     );
 }
 
+fn append(dir: &Path, series: usize, hours: u64) {
+    const WINDOW_MS: u64 = 2 * 3_600_000;
+    let newest = Store::open_read_only(dir)
+        .unwrap()
+        .stats()
+        .newest_ms
+        .unwrap();
+    let t0 = (newest as u64 / WINDOW_MS + 1) * WINDOW_MS;
+    let store = write_flushes(dir, series, t0, hours * 360);
+    let s = store.stats();
+    println!(
+        "{{\"series\": {}, \"points\": {}, \"head_points\": {}, \"wal_bytes\": {}}}",
+        s.series, s.points, s.head_points, s.wal_bytes
+    );
+}
+
 fn open(dir: &Path) {
     let started = Instant::now();
     let store = Store::open(dir, Options::default()).unwrap();
     let seconds = started.elapsed().as_secs_f64();
     let s = store.stats();
     println!(
-        "{{\"open_seconds\": {seconds:.4}, \"series\": {}, \"blocks\": {}, \"block_bytes\": {}, \"points\": {}}}",
-        s.series, s.blocks, s.block_bytes, s.points
+        "{{\"open_seconds\": {seconds:.4}, \"series\": {}, \"blocks\": {}, \"block_bytes\": {}, \"points\": {}, \"head_points\": {}}}",
+        s.series, s.blocks, s.block_bytes, s.points, s.head_points
     );
 }
 
@@ -142,9 +169,10 @@ fn main() {
     let arg = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     match (args.get(1).map(String::as_str), args.get(2)) {
         (Some("write"), Some(dir)) => write(Path::new(dir), arg(3, 10_000) as usize, arg(4, 12)),
+        (Some("append"), Some(dir)) => append(Path::new(dir), arg(3, 10_000) as usize, arg(4, 2)),
         (Some("open"), Some(dir)) => open(Path::new(dir)),
         _ => {
-            eprintln!("usage: reopen_data write DIR [series] [days] | reopen_data open DIR");
+            eprintln!("usage: reopen_data write DIR [series] [days] | append DIR [series] [hours] | open DIR");
             std::process::exit(2);
         }
     }
