@@ -268,7 +268,7 @@ impl Store {
         let wal_dir = dir.join(WAL_DIR);
         let (wal, replay) = if read_only {
             let replay = if wal_dir.exists() {
-                crate::wal::load(&wal_dir)?.3
+                crate::wal::load(&wal_dir, true)?.3
             } else {
                 crate::wal::Replay::default()
             };
@@ -277,7 +277,7 @@ impl Store {
             let (w, r) = Wal::open(&wal_dir, opts.fsync)?;
             (Some(w), r)
         };
-        warnings.extend(replay.damage.iter().cloned());
+        let mut replay = replay;
 
         let blocks_dir = dir.join(BLOCKS_DIR);
         if !read_only {
@@ -400,17 +400,17 @@ impl Store {
         {
             inner.note_time(t);
         }
-        for e in replay.entries {
-            let unknown = inner.apply(e);
-            if unknown > 0 {
-                warnings.push(Damage {
-                    path: wal_dir.clone(),
-                    offset: 0,
-                    what: format!(
-                        "{unknown} logged points of series missing from {SERIES_FILE} skipped"
-                    ),
-                });
-            }
+        let mut unknown = 0;
+        replay.replay(|e| unknown += inner.apply(e))?;
+        warnings.extend(replay.damage.iter().cloned());
+        if unknown > 0 {
+            warnings.push(Damage {
+                path: wal_dir.clone(),
+                offset: 0,
+                what: format!(
+                    "{unknown} logged points of series missing from {SERIES_FILE} skipped"
+                ),
+            });
         }
         if !read_only {
             for b in inner.take_expired() {

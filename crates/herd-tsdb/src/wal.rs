@@ -266,14 +266,46 @@ pub(crate) struct Wal {
     unsynced: bool,
 }
 
-/// What opening the log found: entries to replay, in order, and damage skipped.
+/// What opening the log found: the segments to replay, in order, and damage skipped.
+/// Entries are decoded and handed over one at a time by [`Replay::replay`], so a log of a
+/// whole block window is never held decoded (a point decoded is ~70 bytes, logged ~18).
 #[derive(Debug, Default)]
 pub(crate) struct Replay {
-    pub(crate) entries: Vec<Entry>,
+    /// Each segment to replay, with its bytes when read ahead (a read-only open reads
+    /// them before the series log; a writing one reads each as it replays it).
+    segments: Vec<(PathBuf, Option<Vec<u8>>)>,
+    /// A torn tail of the last segment, which a writing open cuts off before replaying.
+    torn: Vec<Damage>,
     pub(crate) damage: Vec<Damage>,
     /// The number of the checkpoint segment replayed from: blocks sealed for a later
     /// checkpoint were never committed.
     pub(crate) checkpoint: u64,
+}
+
+impl Replay {
+    /// Hands every good entry to `visit`, in log order; damage found is added to `damage`.
+    pub(crate) fn replay(&mut self, mut visit: impl FnMut(Entry)) -> Result<()> {
+        for (path, body) in std::mem::take(&mut self.segments) {
+            let body = match body {
+                Some(b) => b,
+                None => logfile::read(&path, MAGIC)?,
+            };
+            let scan = logfile::scan(&path, &body);
+            self.damage.extend(scan.damage);
+            for (at, payload) in scan.records {
+                match Entry::decode(payload) {
+                    Ok(e) => visit(e),
+                    Err(e) => self.damage.push(Damage {
+                        path: path.clone(),
+                        offset: at + crate::record::HEADER as u64 + e.at as u64,
+                        what: e.what,
+                    }),
+                }
+            }
+        }
+        self.damage.append(&mut self.torn);
+        Ok(())
+    }
 }
 
 fn segment_path(dir: &Path, seq: u64) -> PathBuf {
@@ -297,38 +329,47 @@ pub(crate) fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
 
 /// Reads the log in `dir` without changing it: the segments, the index of the checkpoint
 /// segment replay starts from, the end of the last segment's last good record, and what to
-/// replay.
+/// replay (the segments' bytes read ahead when `read_ahead`, else read again as replayed).
 #[allow(clippy::type_complexity)]
-pub(crate) fn load(dir: &Path) -> Result<(Vec<(u64, PathBuf)>, usize, u64, Replay)> {
+pub(crate) fn load(
+    dir: &Path,
+    read_ahead: bool,
+) -> Result<(Vec<(u64, PathBuf)>, usize, u64, Replay)> {
     let segs = segments(dir)?;
-    let mut bodies = Vec::with_capacity(segs.len());
-    for (seq, path) in &segs {
-        bodies.push((*seq, path.clone(), logfile::read(path, MAGIC)?));
-    }
-    let start = bodies
-        .iter()
-        .rposition(|(_, p, b)| is_checkpoint(p, b))
-        .unwrap_or(0);
-    let mut replay = Replay {
-        checkpoint: bodies.get(start).map_or(1, |b| b.0),
-        ..Replay::default()
-    };
+    // The newest segment starting with a snapshot; one segment's bytes held at a time.
+    let mut start = 0;
     let mut last_end = logfile::FILE_HEADER;
-    for (_, path, body) in &bodies[start..] {
-        let scan = logfile::scan(path, body);
-        replay.damage.extend(scan.damage);
-        last_end = scan.good_end;
-        for (at, payload) in scan.records {
-            match Entry::decode(payload) {
-                Ok(e) => replay.entries.push(e),
-                Err(e) => replay.damage.push(Damage {
-                    path: path.clone(),
-                    offset: at + crate::record::HEADER as u64 + e.at as u64,
-                    what: e.what,
-                }),
+    let mut torn = Vec::new();
+    let mut ahead: Vec<Option<Vec<u8>>> = vec![None; segs.len()];
+    for (i, (_, path)) in segs.iter().enumerate().rev() {
+        let body = logfile::read(path, MAGIC)?;
+        if i + 1 == segs.len() {
+            let scan = logfile::scan(path, &body);
+            last_end = scan.good_end;
+            if !read_ahead {
+                // Reported now: the writing open cuts it off before the segment is replayed.
+                torn.extend(scan.damage.into_iter().filter(|d| d.offset >= last_end));
             }
         }
+        let found = is_checkpoint(path, &body);
+        if read_ahead {
+            ahead[i] = Some(body);
+        }
+        if found {
+            start = i;
+            break;
+        }
     }
+    let replay = Replay {
+        segments: segs[start..]
+            .iter()
+            .zip(ahead.drain(start..))
+            .map(|((_, p), body)| (p.clone(), body))
+            .collect(),
+        torn,
+        damage: Vec::new(),
+        checkpoint: segs.get(start).map_or(1, |s| s.0),
+    };
     Ok((segs, start, last_end, replay))
 }
 
@@ -344,7 +385,7 @@ impl Wal {
     /// Opens (or creates) the log in `dir`, returning what to replay.
     pub(crate) fn open(dir: &Path, policy: FsyncPolicy) -> Result<(Self, Replay)> {
         fs::create_dir_all(dir).at(dir)?;
-        let (segs, start, last_end, replay) = load(dir)?;
+        let (segs, start, last_end, replay) = load(dir, false)?;
         let bodies = segs;
         // Segments before the checkpoint hold only what it and the blocks hold.
         for (_, path) in &bodies[..start] {
