@@ -271,7 +271,8 @@ fn decode_sketches(bytes: &[u8], n: u32, out: &mut Vec<(i64, Sketch)>) {
 /// Points, events and checks of one block window.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Window {
-    pub(crate) series: HashMap<SeriesId, Chunk>,
+    /// Series ids hash with foldhash: std's `SipHash` was a seventh of a log replay.
+    pub(crate) series: HashMap<SeriesId, Chunk, foldhash::fast::RandomState>,
     /// Where its series' frozen runs go (`None`: kept in memory).
     runs: Option<Arc<RunFile>>,
     pub(crate) events: Vec<EventRecord>,
