@@ -1,11 +1,11 @@
 //! A large data directory, and the time `Store::open` takes to reopen it
 //! (`bench/tsdb/reopen.sh`; results in `docs/benchmarks.md`, Store).
 //!
-//! - `reopen_data write DIR [series] [days]` (default 10000 12): statsd-shaped series at 10 s
+//! - `reopen_data write DIR [series] [days]` (default 10000 15): statsd-shaped series at 10 s
 //!   ending at the last whole hour (so a daemon started on the directory, whose own points are
 //!   stamped now, keeps them within its 15-day retention), written one flush at a time through
 //!   `Store::write` with the default options, all sealed; prints the store's stats as JSON.
-//!   10,000 series × 12 days is ~1 GiB.
+//!   10,000 series × 15 days is ~1 GiB (1.3 G points).
 //! - `reopen_data append DIR [series] [hours]` (default 10000 2): the same series again, from
 //!   the next 2 h boundary after the newest point, for `hours` (a whole block window by
 //!   default) and not sealed: what a daemon stopped just before a seal leaves in its
@@ -168,7 +168,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     match (args.get(1).map(String::as_str), args.get(2)) {
-        (Some("write"), Some(dir)) => write(Path::new(dir), arg(3, 10_000) as usize, arg(4, 12)),
+        (Some("write"), Some(dir)) => write(Path::new(dir), arg(3, 10_000) as usize, arg(4, 15)),
         (Some("append"), Some(dir)) => append(Path::new(dir), arg(3, 10_000) as usize, arg(4, 2)),
         (Some("open"), Some(dir)) => open(Path::new(dir)),
         _ => {
