@@ -4,8 +4,9 @@ goal: <= 1 s), for `Store::open` and for the daemon's start until its listening 
 
 The directory (written once by the `reopen_data` example of herd-tsdb, then reused): 10,000
 statsd-shaped series at 10 s for 15 days (the default retention) ending at the last whole
-hour, sealed with the default options (~1 GiB at 0.8-0.95 bytes a sample). Its size comes from the block count and the series, which is what opening
-reads (each block's index, the series log, the write-ahead log's snapshot).
+hour, sealed with the default options (~1 GiB at 0.8-0.95 bytes a sample). What opening
+costs comes from the block count and the series, not the bytes: it reads each block's index,
+the series log and the write-ahead log from its last snapshot.
 
 Cold: before each run the directory's pages are dropped from the page cache with
 posix_fadvise(DONTNEED) on every file after a sync (no root needed; `fincore` confirms what
