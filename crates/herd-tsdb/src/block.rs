@@ -110,14 +110,37 @@ fn with_crc(body: &[u8]) -> Vec<u8> {
 /// A rollup level is stored only when it holds at most a tenth as many rows as the next
 /// finer level stored (or the points): coarser reads of a level not stored derive its rows
 /// from that finer level, which costs at most ten rows read per row. The hour level is
-/// always stored.
+/// always stored, and the 5-minute level wherever it halves the rows ([`DASHBOARD_THINNING`]).
 pub(crate) const THINNING: usize = 10;
+
+/// The 5-minute level is what a day's dashboard reads (Datadog's default interval for a
+/// 1-day range): it is stored wherever it holds at most half as many rows as the next finer
+/// level stored (for points a minute apart, a fifth), so that a day's query never decodes
+/// the points.
+pub(crate) const DASHBOARD_THINNING: usize = 2;
+
+/// Whether a level of `rows` rows is stored above a finer level of `finer` rows.
+pub(crate) fn level_stored(
+    level: Resolution,
+    rows: usize,
+    finer: usize,
+    force_minute: bool,
+) -> bool {
+    let thinning = match level {
+        Resolution::Hour => return true,
+        Resolution::Minute if force_minute => return true,
+        Resolution::FiveMinutes => DASHBOARD_THINNING,
+        _ => THINNING,
+    };
+    rows.saturating_mul(thinning) <= finer
+}
 
 /// Encodes one series' points (sorted by time) with its rollups; the bytes, and how many of
 /// them (from the start) hold the points rather than the rollups.
 ///
-/// Levels are stored by [`THINNING`] (for 10 s points: 5 minutes and 1 hour; the minute rows
-/// thin the points only 6×); a level not stored has no rows and reads of it derive them.
+/// Levels are stored by [`level_stored`] (for 10 s points: 5 minutes and 1 hour; the minute
+/// rows thin the points only 6×; for points a minute apart: 5 minutes and 1 hour); a level
+/// not stored has no rows and reads of it derive them.
 /// `force_minute` stores the minute level whatever it thins.
 pub(crate) fn encode_float_entry(points: &[(i64, f64)], force_minute: bool) -> (Vec<u8>, usize) {
     let mut w = Writer::default();
@@ -130,9 +153,7 @@ pub(crate) fn encode_float_entry(points: &[(i64, f64)], force_minute: bool) -> (
     let mut finer = points.len();
     for level in LEVELS {
         let mut b = rollup::buckets(points, level.ms());
-        let keep = level == Resolution::Hour
-            || b.len().saturating_mul(THINNING) <= finer
-            || (level == Resolution::Minute && force_minute);
+        let keep = level_stored(level, b.len(), finer, force_minute);
         if keep {
             finer = b.len();
         } else {
@@ -859,9 +880,7 @@ mod tests {
             ] {
                 let got = decode_buckets(body, points.len(), res).unwrap();
                 let rows = rollup::buckets(&points, ms);
-                let stored = res == Resolution::Hour
-                    || rows.len() * THINNING <= finer_rows
-                    || (res == Resolution::Minute && minute);
+                let stored = level_stored(res, rows.len(), finer_rows, minute);
                 let want = match finer_ms {
                     Some(f) if !stored => rollup::rebucket(&rollup::buckets(&points, f), ms),
                     _ => rows.clone(),
