@@ -1,7 +1,7 @@
 // The first requests of a page load, started before the other scripts have even arrived: the
-// time range from the URL and, on a dashboard, its definition, its widgets' queries and the
-// range's events, so that the daemon computes the answers while the browser is still loading
-// uPlot and herd.js. herd.js takes an answer (HerdBoot.take) instead of asking again; the
+// time range from the URL and, on a dashboard, its widgets' queries and the range's events
+// (the dashboard itself is written into its page by the daemon, or fetched first), so that
+// the daemon computes the answers while the browser is still loading uPlot and herd.js. herd.js takes an answer (HerdBoot.take) instead of asking again; the
 // range of the first draw is the one asked for here (HerdBoot.first).
 "use strict";
 window.HerdBoot = (function () {
@@ -43,16 +43,26 @@ window.HerdBoot = (function () {
   // Settles once every early request has been asked for, so that herd.js, parsing the same
   // dashboard at the same moment, finds them rather than asking a second time.
   let planned = Promise.resolve();
+  function askWidgets(d) {
+    if (!d || !Array.isArray(d.widgets)) return;
+    for (const w of d.widgets) for (const q of w.queries || []) ask(queryUrl(q, span[0], span[1]));
+    ask(`/api/v1/events?start=${span[0]}&end=${span[1]}`);
+  }
   if (path.startsWith("/dashboards/") && path.length > "/dashboards/".length) {
     const id = decodeURIComponent(path.slice("/dashboards/".length));
-    planned = ask(`/api/v1/dashboards/${encodeURIComponent(id)}`)
-      .then((r) => (r.ok ? r.clone().json() : null))
-      .then((d) => {
-        if (!d || !Array.isArray(d.widgets)) return;
-        for (const w of d.widgets) for (const q of w.queries || []) ask(queryUrl(q, span[0], span[1]));
-        ask(`/api/v1/events?start=${span[0]}&end=${span[1]}`);
-      })
-      .catch(() => {});
+    const boardUrl = `/api/v1/dashboards/${encodeURIComponent(id)}`;
+    // The daemon writes a saved dashboard into its page: the queries leave at once.
+    const inline = document.getElementById("herd-board");
+    if (inline) {
+      const text = inline.textContent;
+      early.set(boardUrl, Promise.resolve(new Response(text, { headers: { "Content-Type": "application/json" } })));
+      try { askWidgets(JSON.parse(text)); } catch (_) { /* herd.js reports a bad dashboard */ }
+    } else {
+      planned = ask(boardUrl)
+        .then((r) => (r.ok ? r.clone().json() : null))
+        .then(askWidgets)
+        .catch(() => {});
+    }
   }
 
   return {

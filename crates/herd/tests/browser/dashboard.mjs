@@ -239,6 +239,10 @@ async function restarted(context) {
   // no query went to the daemon twice for the same range (a live refresh asks a new one).
   const asked = await page.evaluate(() => performance.getEntriesByType("resource")
     .filter((e) => e.name.includes("/api/v1/query?")).map((e) => e.name));
+  // The dashboard came written into its page: not asked for again.
+  const boardAsked = await page.evaluate(() => performance.getEntriesByType("resource")
+    .filter((e) => e.name.endsWith("/api/v1/dashboards/shop")).length);
+  check(boardAsked === 0, `the dashboard was fetched ${boardAsked} times besides the page`);
   const board = await api("/api/v1/dashboards/shop");
   const wanted = board.widgets.flatMap((w) => w.queries);
   check(new Set(asked).size === asked.length

@@ -101,6 +101,29 @@ pub fn serve(asset: &Asset, request: &HeaderMap) -> Response {
     (headers, asset.bytes).into_response()
 }
 
+/// The page with a dashboard's JSON written into it, in a `<script type="application/json"
+/// id="herd-board">` element before the first script (every `<` written as `\u003c`, a JSON
+/// escape, so that no text of the dashboard can end the element or open a comment).
+pub fn serve_with_board(board_json: &str) -> Response {
+    let page = std::str::from_utf8(PAGE.bytes).expect("the page is UTF-8");
+    let element = format!(
+        "<script type=\"application/json\" id=\"herd-board\">{}</script>\n",
+        board_json.replace('<', "\\u003c")
+    );
+    let body = page.replacen(BOOT_SCRIPT, &format!("{element}{BOOT_SCRIPT}"), 1);
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PAGE.mime));
+    (headers, body).into_response()
+}
+
+/// The page's first script, before which a dashboard is written.
+const BOOT_SCRIPT: &str = "<script src=\"/assets/boot.js\"></script>";
+
 /// The file named `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Asset> {
     ASSETS.iter().find(|a| a.name == name)
@@ -122,5 +145,33 @@ mod tests {
         asked.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"0\""));
         assert_eq!(serve(css, &asked).status(), StatusCode::OK);
         assert!(find("../Cargo.toml").is_none());
+    }
+
+    #[test]
+    fn a_dashboard_is_written_into_the_page_where_no_text_can_end_its_element() {
+        let page = std::str::from_utf8(PAGE.bytes).unwrap();
+        assert!(
+            page.contains(BOOT_SCRIPT),
+            "index.html loads boot.js as expected"
+        );
+        let r = serve_with_board(r#"{"title":"</script><script>alert(1)</script><!--"}"#);
+        let body = futures_body(r);
+        let at = body.find("id=\"herd-board\">").unwrap();
+        let element = &body[at..body[at..].find("</script>").unwrap() + at];
+        assert!(!element[1..].contains('<'), "{element}");
+        let json = &element[element.find('>').unwrap() + 1..];
+        let back: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(back["title"], "</script><script>alert(1)</script><!--");
+        assert!(body.find("herd-board").unwrap() < body.find(BOOT_SCRIPT).unwrap());
+    }
+
+    fn futures_body(r: Response) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(r.into_body(), usize::MAX))
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
     }
 }

@@ -35,7 +35,7 @@ pub fn routes(state: State) -> Router {
         .route("/", get(page))
         .route("/explore", get(page))
         .route("/dashboards", get(page))
-        .route("/dashboards/{id}", get(page))
+        .route("/dashboards/{id}", get(board_page))
         .route("/assets/{*name}", get(asset))
         .route("/api/v1/dashboards", get(list))
         .route(
@@ -71,6 +71,27 @@ fn error(status: StatusCode, message: &str) -> Failure {
 
 async fn page(headers: HeaderMap) -> Response {
     assets::serve(&assets::PAGE, &headers)
+}
+
+/// The page of one saved dashboard, with the dashboard written into it (a JSON script
+/// element that `boot.js` reads), so that the browser asks for the widgets' queries while
+/// it parses the page, not one round trip and the scripts later. Not revalidated by an
+/// entity tag: the dashboard may have changed. An unknown dashboard gets the plain page.
+async fn board_page(
+    axum::extract::State(state): axum::extract::State<State>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(boards) = boards_of(&state) else {
+        return assets::serve(&assets::PAGE, &headers);
+    };
+    let Ok(Ok(Some(d))) = blocking(move || boards.get(&id)).await else {
+        return assets::serve(&assets::PAGE, &headers);
+    };
+    let Ok(json) = serde_json::to_string(&d) else {
+        return assets::serve(&assets::PAGE, &headers);
+    };
+    assets::serve_with_board(&json)
 }
 
 async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Result<Response, Failure> {
