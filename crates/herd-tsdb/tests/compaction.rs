@@ -86,29 +86,7 @@ proptest! {
         prop_assert_eq!(block_files(dir.path()).len(), days.len());
         prop_assert_eq!(store.stats().blocks, days.len());
         prop_assert!(store.check().damage.is_empty());
-        for (id, key) in store.series("p") {
-            let s: u8 = key.tags[0][2..].parse().unwrap();
-            for &(a, len, step) in &ranges {
-                let step = STEPS[step];
-                let from = T0 as i64 + a as i64 * 10_000;
-                let to = from + len as i64 * 10_000;
-                let (lo, hi) = (from.div_euclid(step) * step, (to - 1).div_euclid(step) * step + step);
-                let mut want: BTreeMap<i64, (f64, u64, f64, f64)> = BTreeMap::new();
-                for &(_, t, v) in naive.iter().filter(|p| p.0 == s && p.1 >= lo && p.1 < hi) {
-                    let e = want.entry(t.div_euclid(step) * step).or_insert((0.0, 0, f64::MAX, f64::MIN));
-                    e.0 += v;
-                    e.1 += 1;
-                    e.2 = e.2.min(v);
-                    e.3 = e.3.max(v);
-                }
-                let got = store.read_buckets(id, from, to, step);
-                prop_assert_eq!(got.len(), want.len());
-                for (b, (start, (sum, count, min, max))) in got.iter().zip(want) {
-                    prop_assert_eq!((b.start_ms, b.count, b.min, b.max), (start, count, min, max));
-                    prop_assert!((b.sum - sum).abs() < 1e-6, "{} vs {}", b.sum, sum);
-                }
-            }
-        }
+        support::buckets_equal_a_naive_reduction(&store, &naive, &ranges, &STEPS)?;
         for (id, _) in store.series("q") {
             for &(a, len, step) in &ranges {
                 let step = STEPS[step];

@@ -81,3 +81,48 @@ pub fn check(name: &str, host: &str, status: u8, t_s: i64) -> CheckRecord {
 
 /// A day boundary well after the epoch (ms).
 pub const T0: u64 = 1_764_000_000_000 - 1_764_000_000_000 % 86_400_000;
+
+/// For each `(start slot, slots, step index)` of `ranges` (slots of 10 s from [`T0`]), the
+/// store's buckets of every series of metric `p` (tagged `s:<n>`) equal a naive reduction of
+/// the points written, `naive` = `(n, time ms, value)`: sum, count, min and max per bucket.
+pub fn buckets_equal_a_naive_reduction(
+    store: &herd_tsdb::Store,
+    naive: &[(u8, i64, f64)],
+    ranges: &[(u64, u64, usize)],
+    steps: &[i64],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    use proptest::{prop_assert, prop_assert_eq};
+    for (id, key) in store.series("p") {
+        let s: u8 = key.tags[0][2..].parse().unwrap();
+        for &(a, len, step) in ranges {
+            let step = steps[step];
+            let from = T0 as i64 + a as i64 * 10_000;
+            let to = from + len as i64 * 10_000;
+            let (lo, hi) = (
+                from.div_euclid(step) * step,
+                (to - 1).div_euclid(step) * step + step,
+            );
+            let mut want: std::collections::BTreeMap<i64, (f64, u64, f64, f64)> =
+                std::collections::BTreeMap::new();
+            for &(_, t, v) in naive.iter().filter(|p| p.0 == s && p.1 >= lo && p.1 < hi) {
+                let e =
+                    want.entry(t.div_euclid(step) * step)
+                        .or_insert((0.0, 0, f64::MAX, f64::MIN));
+                e.0 += v;
+                e.1 += 1;
+                e.2 = e.2.min(v);
+                e.3 = e.3.max(v);
+            }
+            let got = store.read_buckets(id, from, to, step);
+            prop_assert_eq!(got.len(), want.len());
+            for (b, (start, (sum, count, min, max))) in got.iter().zip(want) {
+                prop_assert_eq!(
+                    (b.start_ms, b.count, b.min, b.max),
+                    (start, count, min, max)
+                );
+                prop_assert!((b.sum - sum).abs() < 1e-6, "{} vs {}", b.sum, sum);
+            }
+        }
+    }
+    Ok(())
+}
