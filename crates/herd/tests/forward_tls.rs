@@ -113,18 +113,25 @@ fn herd_args(url: &str) -> Vec<String> {
     .to_vec()
 }
 
-#[test]
-fn a_ca_named_in_ssl_cert_file_is_trusted_and_every_point_arrives() {
+/// The certificates in a temporary directory and the stand-in intake serving HTTPS with them,
+/// recording to `record.jsonl` there; `None` (skipped) without openssl or the intake's Python.
+fn tls_intake() -> Option<(tempfile::TempDir, std::path::PathBuf, forward_peers::Peer)> {
     let dir = tempfile::tempdir().unwrap();
     if !certificates(dir.path()) {
-        return;
+        return None;
     }
     let record = dir.path().join("record.jsonl");
-    let Some(dd) = intake_tls(
+    let dd = intake_tls(
         &record,
         &dir.path().join("server.pem"),
         &dir.path().join("server.key"),
-    ) else {
+    )?;
+    Some((dir, record, dd))
+}
+
+#[test]
+fn a_ca_named_in_ssl_cert_file_is_trusted_and_every_point_arrives() {
+    let Some((dir, record, dd)) = tls_intake() else {
         return;
     };
     let args = herd_args(&format!("https://127.0.0.1:{}", dd.addr.port()));
@@ -156,16 +163,7 @@ fn a_ca_named_in_ssl_cert_file_is_trusted_and_every_point_arrives() {
 
 #[test]
 fn an_untrusted_certificate_is_refused_naming_the_url_counted_and_spaced() {
-    let dir = tempfile::tempdir().unwrap();
-    if !certificates(dir.path()) {
-        return;
-    }
-    let record = dir.path().join("record.jsonl");
-    let Some(dd) = intake_tls(
-        &record,
-        &dir.path().join("server.pem"),
-        &dir.path().join("server.key"),
-    ) else {
+    let Some((dir, record, dd)) = tls_intake() else {
         return;
     };
     let base = format!("https://127.0.0.1:{}", dd.addr.port());
