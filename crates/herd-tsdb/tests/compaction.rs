@@ -242,17 +242,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
 /// Runs the child on a copy of `prepared`; kills it `kill_after` after it opened the store
 /// (never, with `None`); the time from open to done (or to the kill).
 fn run_child(exe: &Path, prepared: &Path, dir: &Path, kill_after: Option<Duration>) -> Duration {
@@ -322,7 +311,7 @@ fn kill_9_during_compaction_loses_nothing() {
         .as_nanos() as u64
         | 1;
     println!("seed {seed}, a compaction takes {whole:?}");
-    let mut rng = Rng(seed);
+    let mut rng = support::Rng(seed);
     let span = whole.as_micros() as u64 * 11 / 10;
     // What the kills left: window blocks only, both (between the day block's rename and the
     // sources' deletion), the day block only.

@@ -101,17 +101,6 @@ fn present(dir: &std::path::Path) -> BTreeSet<u64> {
     ks
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 #[test]
 fn kill_9_at_random_points_loses_no_synced_flush() {
     if std::env::var_os(CHILD_DIR).is_some() {
@@ -124,7 +113,7 @@ fn kill_9_at_random_points_loses_no_synced_flush() {
         .as_nanos() as u64
         | 1;
     println!("seed {seed}");
-    let mut rng = Rng(seed);
+    let mut rng = support::Rng(seed);
     let exe = std::env::current_exe().unwrap();
     let mut expected = BTreeSet::new();
     let started = Instant::now();

@@ -126,3 +126,16 @@ pub fn buckets_equal_a_naive_reduction(
     }
     Ok(())
 }
+
+/// A xorshift generator: the kill loops' random points, reproducible from the seed they print.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
