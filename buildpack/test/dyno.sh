@@ -89,6 +89,11 @@ case $mode in
     t0=$(now_ms)
     eval "$source_profile"
     t1=$(now_ms)
+    # Once the profile scripts return, herd listens: the app's first metric finds the port.
+    bound=0
+    grep -q ':1FBD ' /proc/net/udp 2>/dev/null && (: </dev/tcp/127.0.0.1/8127) 2>/dev/null && bound=1
+    # and the shell the app is exec'd from no longer holds the readiness pipe.
+    fds=$(find /proc/$$/fd -mindepth 1 -maxdepth 1 -lname '*herd-ready*' | wc -l)
     until grep -q ':1FBD ' /proc/net/udp 2>/dev/null && (: </dev/tcp/127.0.0.1/8127) 2>/dev/null; do
       [ $(($(now_ms) - t1)) -lt 10000 ] || { echo "herd did not listen within 10 s" >&2; exit 1; }
     done
@@ -97,7 +102,7 @@ case $mode in
     echo "--- idle from"
     sleep "$idle"
     echo "--- idle to"
-    echo "profile_ms=$((t1 - t0)) listening_ms=$((t2 - t1))"
+    echo "profile_ms=$((t1 - t0)) listening_ms=$((t2 - t1)) bound_at_return=$bound extra_fds=$fds"
     stop_dyno >/dev/null
     ;;
   one-off)

@@ -31,6 +31,7 @@ pub(crate) mod http;
 mod internal_events;
 pub(crate) mod listener;
 pub mod log;
+pub mod ready;
 pub mod sink;
 pub mod store;
 pub mod sys;

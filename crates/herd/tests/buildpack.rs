@@ -322,7 +322,7 @@ fn the_buildpack_builds_a_slug_whose_dynos_run_herd_beside_the_app() {
     // The Agent's space-separated DD_DOGSTATSD_TAGS config var comes first.
     assert_eq!(requests(&data, "team:shop,tier:front,dynotype:web"), 200.0);
 
-    // herd alone: listening soon after the profile script, silent while idle.
+    // herd alone: listening when the profile script returns, silent while idle.
     let out = dyno("web.1", &[], &["probe", "3"]);
     assert!(out.status.success());
     let said = text(&out);
@@ -341,6 +341,12 @@ fn the_buildpack_builds_a_slug_whose_dynos_run_herd_beside_the_app() {
         .lines()
         .collect();
     assert!(idle.is_empty(), "herd logged while idle: {idle:?}");
+    assert_eq!(value(&said, "bound_at_return"), 1, "{said}");
+    assert_eq!(
+        value(&said, "extra_fds"),
+        0,
+        "the readiness pipe is closed: {said}"
+    );
     eprintln!(
         "listening {} ms after the profile scripts ran (they took {} ms)",
         value(&said, "listening_ms"),

@@ -112,6 +112,8 @@ pub struct ServerConfig {
     pub http_token: Option<String>,
     /// A dashboard file to save into the store at start (checked here).
     pub dashboard: Option<PathBuf>,
+    /// The inherited file descriptor readiness is written to (a newline, then closed).
+    pub ready_fd: Option<i32>,
     /// Forwarding to Datadog and remote-write receivers.
     pub forward: crate::forward::ForwardConfig,
 }
@@ -263,6 +265,10 @@ impl ServerConfig {
             store,
             http_token,
             dashboard: s.dashboard.value.clone(),
+            ready_fd: match s.ready_fd.value {
+                0 => None,
+                fd => Some(i32::try_from(fd).map_err(|_| s.ready_fd.invalid("a file descriptor"))?),
+            },
         })
     }
 

@@ -278,4 +278,7 @@ settings! {
     dashboard: Option<PathBuf> = kind::PATH, None;
         env "HERD_DASHBOARD", value "FILE";
         "A dashboard (JSON: title, widgets with queries and layout) saved into <data dir>/dashboards at start, replacing the one with its id";
+    ready_fd: usize = kind::NUMBER, 0;
+        env "HERD_READY_FD", value "FD";
+        "Once every listener is bound, write a newline to this inherited file descriptor and close it (s6's readiness notification; 0: none). With NOTIFY_SOCKET set, herd also tells systemd READY=1";
 }

@@ -161,6 +161,9 @@ fn serve(
     };
     let running = herd_server::start(config, sinks)?;
     herd_server::log::info(&listening(&running, config.aggregate.interval_ms));
+    for problem in herd_server::ready::notify(config.ready_fd) {
+        herd_server::log::warn(&problem);
+    }
     let why = wait_for_stop();
     herd_server::log::info(&format!("{why}: draining and flushing every open bucket"));
     match running.shutdown(config.shutdown_timeout) {
