@@ -335,19 +335,16 @@ pub(crate) fn write(
     force_minute: bool,
 ) -> Result<Block> {
     let mut out = BlockWriter::create(dir.join(file_name(window_start, checkpoint)), window_start)?;
-    let mut ids: Vec<&SeriesId> = window.series.keys().collect();
-    ids.sort();
-    for id in ids {
-        let chunk = &window.series[id];
-        let kind = index.get(*id).map_or(SeriesKind::Gauge, |k| k.kind);
+    for (id, chunk) in window.series() {
+        let kind = index.kind(id).unwrap_or(SeriesKind::Gauge);
         if kind == SeriesKind::Sketch {
             let mut p = chunk.sketches();
             p.sort_by_key(|x| x.0);
-            out.sketch_entry(*id, &p)?;
+            out.sketch_entry(id, &p)?;
         } else {
             let mut p = chunk.points();
             p.sort_by_key(|x| x.0);
-            out.float_entry(*id, kind, &p, force_minute)?;
+            out.float_entry(id, kind, &p, force_minute)?;
         }
     }
     out.finish(&window.events, &window.checks)

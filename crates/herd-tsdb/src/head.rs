@@ -17,6 +17,7 @@ use herd_aggregate::{CheckRecord, EventRecord, Sketch};
 use crate::codec::{Reader, Writer};
 use crate::head_chunks::RunFile;
 use crate::key::SeriesId;
+use crate::series_table::SeriesTable;
 
 /// One point's value as the head and the log take it.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,22 +28,18 @@ pub(crate) enum Sample {
     Sketch(Sketch),
 }
 
-/// One series' points in one window.
+/// One series' points in one window (64 bytes, and its tail's bytes). Where its frozen runs
+/// are is the window's [`Runs`], passed in.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Chunk {
-    /// The window's head chunk file, where frozen runs go (`None`: kept in memory).
-    runs: Option<Arc<RunFile>>,
-    /// The newest frozen run in `runs` (offset + 1; 0 for none); each names the one before.
+    /// The newest frozen run in the window's file (offset + 1; 0 for none); each names the
+    /// one before.
     last_run: u64,
-    /// Frozen runs kept in memory, after those in the file (boxed: 8 bytes a series when
-    /// unused, as it is in a writing store, not a `Vec`'s 24).
-    #[allow(clippy::box_collection)]
-    kept: Option<Box<Vec<Box<[u8]>>>>,
-    /// Frozen runs in all.
-    frozen: u32,
     /// The unfrozen points, one after the other: each a zigzag delta-of-delta time varint,
     /// then its value (a float's `XOR` control byte and bytes, or a sketch).
     tail: Vec<u8>,
+    /// Points in frozen runs.
+    frozen: u32,
     /// Points in `tail`, and [`SKETCHES`] once a sketch was pushed.
     n: u32,
     last_ts: i64,
@@ -54,15 +51,45 @@ pub(crate) struct Chunk {
 /// series costs in memory.
 pub(crate) const FREEZE: u32 = 20;
 
+/// A sketch tail is frozen once it holds this many bytes, or [`FREEZE`] points: frozen
+/// sketches are stored as they are held, so holding them in memory saves nothing (a
+/// distribution's tail of 19 sketches was ~1.5 KB).
+const SKETCH_TAIL_BYTES: usize = 192;
+
 /// The flag in `Chunk::n` of a chunk of sketches.
 const SKETCHES: u32 = 1 << 31;
 
-impl Chunk {
-    fn new(runs: Option<Arc<RunFile>>) -> Self {
+/// Where a window's frozen runs go: its head chunk file, else (a read-only store, or a file
+/// that could not be made or written) memory, by series.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Runs {
+    file: Option<Arc<RunFile>>,
+    /// Frozen runs kept in memory, after those in the file: once a series' run is kept, its
+    /// later ones are too (runs stay in order).
+    kept: HashMap<SeriesId, Vec<Box<[u8]>>, foldhash::fast::RandomState>,
+}
+
+impl Runs {
+    fn in_file(file: Option<Arc<RunFile>>) -> Self {
         Self {
-            runs,
-            ..Self::default()
+            file,
+            kept: HashMap::default(),
         }
+    }
+
+    /// Bytes of the runs kept in memory.
+    fn kept_bytes(&self) -> usize {
+        self.kept
+            .values()
+            .flat_map(|runs| runs.iter().map(|r| r.len() + 16))
+            .sum()
+    }
+}
+
+impl Chunk {
+    /// No point was ever pushed (a slot of a [`SeriesTable`] page with no series).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.frozen == 0 && self.tail_len() == 0
     }
 
     fn push_ts(&mut self, t: i64) {
@@ -82,8 +109,8 @@ impl Chunk {
         self.n & !SKETCHES
     }
 
-    /// Appends a float point.
-    pub(crate) fn push(&mut self, t: i64, v: f64) {
+    /// Appends a float point of series `id`.
+    pub(crate) fn push(&mut self, t: i64, v: f64, id: SeriesId, runs: &mut Runs) {
         self.push_ts(t);
         let x = v.to_bits() ^ self.last_bits;
         self.last_bits = v.to_bits();
@@ -98,13 +125,14 @@ impl Chunk {
             self.tail.extend_from_slice(&bytes[..len as usize]);
         }
         if self.n == FREEZE {
-            self.freeze();
+            self.freeze(id, runs);
         }
     }
 
     /// Compresses the append columns into a frozen run (to the window's file, else kept in
-    /// memory) and starts them again.
-    fn freeze(&mut self) {
+    /// memory) and starts them again. A float run holds [`FREEZE`] points; a sketch run
+    /// starts with its number of points.
+    fn freeze(&mut self, id: SeriesId, runs: &mut Runs) {
         let mut w = Writer::default();
         if self.n & SKETCHES == 0 {
             let (ts, vs): (Vec<i64>, Vec<f64>) = self.tail_points().into_iter().unzip();
@@ -112,21 +140,22 @@ impl Chunk {
             w.bytes(&crate::encoding::encode_f64(&vs));
         } else {
             // Sketches are frozen as they are held (they are not columns).
-            w.buf = std::mem::take(&mut self.tail);
+            w.varint(u64::from(self.tail_len()));
+            w.buf.extend_from_slice(&self.tail);
         }
-        // Once a run is kept in memory, the later ones are too (runs stay in order).
-        let on_disk = match (&self.runs, &self.kept) {
-            (Some(f), None) => f.append(self.last_run, &w.buf).ok(),
+        let on_disk = match &runs.file {
+            Some(f) if !runs.kept.contains_key(&id) => f.append(self.last_run, &w.buf).ok(),
             _ => None,
         };
         match on_disk {
             Some(r) => self.last_run = r,
-            None => self
+            None => runs
                 .kept
-                .get_or_insert_with(Box::default)
+                .entry(id)
+                .or_default()
                 .push(w.buf.into_boxed_slice()),
         }
-        self.frozen += 1;
+        self.frozen += self.tail_len();
         self.tail = Vec::new();
         self.n &= SKETCHES;
         self.last_ts = 0;
@@ -134,49 +163,8 @@ impl Chunk {
         self.last_bits = 0;
     }
 
-    /// The frozen runs' bytes, oldest first.
-    fn frozen_runs(&self) -> Vec<std::borrow::Cow<'_, [u8]>> {
-        let mut out = Vec::with_capacity(self.frozen as usize);
-        if let Some(f) = &self.runs {
-            let mut at = self.last_run;
-            while at != 0 {
-                let (prev, run) = f.read(at).unwrap_or_else(|e| {
-                    panic!("head chunk file {} unreadable: {e}", f.path().display())
-                });
-                out.push(std::borrow::Cow::Owned(run));
-                at = prev;
-            }
-            out.reverse();
-        }
-        if let Some(kept) = &self.kept {
-            out.extend(kept.iter().map(|r| std::borrow::Cow::Borrowed(&**r)));
-        }
-        out
-    }
-
-    /// The points of the frozen runs, in arrival order.
-    fn frozen_points(&self) -> Vec<(i64, f64)> {
-        let mut out = Vec::with_capacity(self.frozen as usize * FREEZE as usize);
-        for run in self.frozen_runs() {
-            let mut r = Reader::new(&run);
-            let n = FREEZE as usize;
-            let ts = r
-                .bytes("frozen times")
-                .and_then(|b| crate::encoding::decode_i64(b, n, "times"));
-            let vs = r
-                .bytes("frozen values")
-                .and_then(|b| crate::encoding::decode_f64(b, n, "values"));
-            out.extend(
-                ts.expect("head bytes are our own")
-                    .into_iter()
-                    .zip(vs.expect("head bytes are our own")),
-            );
-        }
-        out
-    }
-
-    /// Appends a sketch point.
-    pub(crate) fn push_sketch(&mut self, t: i64, s: &Sketch) {
+    /// Appends a sketch point of series `id`.
+    pub(crate) fn push_sketch(&mut self, t: i64, s: &Sketch, id: SeriesId, runs: &mut Runs) {
         self.push_ts(t);
         self.n |= SKETCHES;
         let mut w = Writer {
@@ -184,45 +172,14 @@ impl Chunk {
         };
         w.sketch(s);
         self.tail = w.buf;
-        if self.tail_len() == FREEZE {
-            self.freeze();
+        if self.tail_len() == FREEZE || self.tail.len() >= SKETCH_TAIL_BYTES {
+            self.freeze(id, runs);
         }
     }
 
     /// Number of points.
     pub(crate) fn len(&self) -> usize {
-        self.frozen as usize * FREEZE as usize + self.tail_len() as usize
-    }
-
-    /// Bytes held in memory.
-    pub(crate) fn bytes(&self) -> usize {
-        self.tail.capacity()
-            + std::mem::size_of::<Self>()
-            + self
-                .kept
-                .as_ref()
-                .map_or(0, |k| k.iter().map(|r| r.len() + 16).sum::<usize>())
-    }
-
-    /// The times, in arrival order.
-    pub(crate) fn times(&self) -> Vec<i64> {
-        if self.n & SKETCHES != 0 {
-            return self.sketches().into_iter().map(|p| p.0).collect();
-        }
-        let mut out: Vec<i64> = self.frozen_points().into_iter().map(|p| p.0).collect();
-        out.extend(self.tail_times());
-        out
-    }
-
-    fn tail_times(&self) -> Vec<i64> {
-        self.tail_points().into_iter().map(|p| p.0).collect()
-    }
-
-    /// The float points, in arrival order.
-    pub(crate) fn points(&self) -> Vec<(i64, f64)> {
-        let mut out = self.frozen_points();
-        out.extend(self.tail_points());
-        out
+        self.frozen as usize + self.tail_len() as usize
     }
 
     fn tail_points(&self) -> Vec<(i64, f64)> {
@@ -245,21 +202,97 @@ impl Chunk {
             })
             .collect()
     }
+}
+
+/// A chunk with the window's runs, for reading.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChunkRef<'a> {
+    chunk: &'a Chunk,
+    id: SeriesId,
+    runs: &'a Runs,
+}
+
+impl ChunkRef<'_> {
+    /// The frozen runs' bytes, oldest first.
+    fn frozen_runs(&self) -> Vec<std::borrow::Cow<'_, [u8]>> {
+        let mut out = Vec::new();
+        if let Some(f) = &self.runs.file {
+            let mut at = self.chunk.last_run;
+            while at != 0 {
+                let (prev, run) = f.read(at).unwrap_or_else(|e| {
+                    panic!("head chunk file {} unreadable: {e}", f.path().display())
+                });
+                out.push(std::borrow::Cow::Owned(run));
+                at = prev;
+            }
+            out.reverse();
+        }
+        if let Some(kept) = self.runs.kept.get(&self.id) {
+            out.extend(kept.iter().map(|r| std::borrow::Cow::Borrowed(&**r)));
+        }
+        out
+    }
+
+    /// The points of the frozen runs, in arrival order.
+    fn frozen_points(&self) -> Vec<(i64, f64)> {
+        let mut out = Vec::with_capacity(self.chunk.frozen as usize);
+        for run in self.frozen_runs() {
+            let mut r = Reader::new(&run);
+            let n = FREEZE as usize;
+            let ts = r
+                .bytes("frozen times")
+                .and_then(|b| crate::encoding::decode_i64(b, n, "times"));
+            let vs = r
+                .bytes("frozen values")
+                .and_then(|b| crate::encoding::decode_f64(b, n, "values"));
+            out.extend(
+                ts.expect("head bytes are our own")
+                    .into_iter()
+                    .zip(vs.expect("head bytes are our own")),
+            );
+        }
+        out
+    }
+
+    /// The times, in arrival order.
+    pub(crate) fn times(&self) -> Vec<i64> {
+        if self.chunk.n & SKETCHES != 0 {
+            return self.sketches().into_iter().map(|p| p.0).collect();
+        }
+        let mut out: Vec<i64> = self.frozen_points().into_iter().map(|p| p.0).collect();
+        out.extend(self.chunk.tail_points().into_iter().map(|p| p.0));
+        out
+    }
+
+    /// The float points, in arrival order.
+    pub(crate) fn points(&self) -> Vec<(i64, f64)> {
+        let mut out = self.frozen_points();
+        out.extend(self.chunk.tail_points());
+        out
+    }
 
     /// The sketch points, in arrival order.
     pub(crate) fn sketches(&self) -> Vec<(i64, Sketch)> {
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::with_capacity(self.chunk.len());
         for run in self.frozen_runs() {
-            decode_sketches(&run, FREEZE, &mut out);
+            let mut r = Reader::new(&run);
+            let n = r
+                .varint("frozen sketch count")
+                .expect("head bytes are our own");
+            decode_sketches(&mut r, n, &mut out);
         }
-        decode_sketches(&self.tail, self.tail_len(), &mut out);
+        let tail = self.chunk.tail_len();
+        decode_sketches(
+            &mut Reader::new(&self.chunk.tail),
+            u64::from(tail),
+            &mut out,
+        );
         out
     }
 }
 
-/// Appends the `n` sketch points of a tail (or frozen run of sketches) to `out`.
-fn decode_sketches(bytes: &[u8], n: u32, out: &mut Vec<(i64, Sketch)>) {
-    let mut r = Reader::new(bytes);
+/// Appends `n` sketch points of a tail (or frozen run of sketches) to `out`.
+fn decode_sketches(r: &mut Reader<'_>, n: u64, out: &mut Vec<(i64, Sketch)>) {
     let (mut t, mut d) = (0i64, 0i64);
     for _ in 0..n {
         d = d.wrapping_add(r.zigzag("head time").expect("head bytes are our own"));
@@ -271,30 +304,61 @@ fn decode_sketches(bytes: &[u8], n: u32, out: &mut Vec<(i64, Sketch)>) {
 /// Points, events and checks of one block window.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Window {
-    /// Series ids hash with foldhash: std's `SipHash` was a seventh of a log replay.
-    pub(crate) series: HashMap<SeriesId, Chunk, foldhash::fast::RandomState>,
-    /// Where its series' frozen runs go (`None`: kept in memory).
-    runs: Option<Arc<RunFile>>,
+    series: SeriesTable,
+    /// Where its series' frozen runs go.
+    runs: Runs,
     pub(crate) events: Vec<EventRecord>,
     pub(crate) checks: Vec<CheckRecord>,
 }
 
 impl Window {
+    /// Every series with points, by increasing id.
+    pub(crate) fn series(&self) -> impl Iterator<Item = (SeriesId, ChunkRef<'_>)> {
+        let runs = &self.runs;
+        self.series
+            .iter()
+            .map(move |(id, chunk)| (id, ChunkRef { chunk, id, runs }))
+    }
+
+    /// The chunk of `id`, if it has points here.
+    pub(crate) fn chunk(&self, id: SeriesId) -> Option<ChunkRef<'_>> {
+        let chunk = self.series.get(id)?;
+        Some(ChunkRef {
+            chunk,
+            id,
+            runs: &self.runs,
+        })
+    }
+
+    fn push_scalar(&mut self, id: SeriesId, t: i64, v: f64) {
+        self.series.entry(id).push(t, v, id, &mut self.runs);
+    }
+
+    fn push_sketch(&mut self, id: SeriesId, t: i64, s: &Sketch) {
+        self.series.entry(id).push_sketch(t, s, id, &mut self.runs);
+    }
+
+    /// Bytes held in memory by its series.
+    fn bytes(&self) -> usize {
+        self.series.bytes()
+            + self
+                .series
+                .iter()
+                .map(|(_, c)| c.tail.capacity())
+                .sum::<usize>()
+            + self.runs.kept_bytes()
+    }
+
     /// Adds another window's points, events and checks (of the same start) to this one.
     fn absorb(&mut self, other: Window, is_sketch: &dyn Fn(SeriesId) -> bool) {
-        for (id, chunk) in other.series {
-            let runs = &self.runs;
-            let mine = self
-                .series
-                .entry(id)
-                .or_insert_with(|| Chunk::new(runs.clone()));
+        for (id, chunk) in other.series() {
             if is_sketch(id) {
                 for (t, s) in chunk.sketches() {
-                    mine.push_sketch(t, &s);
+                    self.push_sketch(id, t, &s);
                 }
             } else {
                 for (t, v) in chunk.points() {
-                    mine.push(t, v);
+                    self.push_scalar(id, t, v);
                 }
             }
         }
@@ -350,7 +414,7 @@ impl Head {
             self.windows.insert(
                 start,
                 Window {
-                    runs,
+                    runs: Runs::in_file(runs),
                     ..Window::default()
                 },
             );
@@ -365,20 +429,12 @@ impl Head {
         }
     }
 
-    fn chunk(&mut self, id: SeriesId, t_ms: i64) -> &mut Chunk {
-        let w = self.window(t_ms);
-        let runs = &w.runs;
-        w.series
-            .entry(id)
-            .or_insert_with(|| Chunk::new(runs.clone()))
-    }
-
     pub(crate) fn push_scalar(&mut self, id: SeriesId, t_ms: i64, v: f64) {
-        self.chunk(id, t_ms).push(t_ms, v);
+        self.window(t_ms).push_scalar(id, t_ms, v);
     }
 
     pub(crate) fn push_sketch(&mut self, id: SeriesId, t_ms: i64, s: &Sketch) {
-        self.chunk(id, t_ms).push_sketch(t_ms, s);
+        self.window(t_ms).push_sketch(id, t_ms, s);
     }
 
     pub(crate) fn push_event(&mut self, e: EventRecord) {
@@ -390,14 +446,19 @@ impl Head {
     }
 
     /// The chunks of `id` in windows overlapping `[from, to)`, those being sealed included.
-    pub(crate) fn chunks(&self, id: SeriesId, from: i64, to: i64) -> impl Iterator<Item = &Chunk> {
+    pub(crate) fn chunks(
+        &self,
+        id: SeriesId,
+        from: i64,
+        to: i64,
+    ) -> impl Iterator<Item = ChunkRef<'_>> {
         let first = crate::key::align(from, self.block_ms);
         let range = first..to.max(first);
         self.sealing
             .range(range.clone())
             .map(|(_, w)| &**w)
             .chain(self.windows.range(range).map(|(_, w)| w))
-            .filter_map(move |w| w.series.get(&id))
+            .filter_map(move |w| w.chunk(id))
     }
 
     /// Every window held, those being sealed first.
@@ -452,25 +513,22 @@ impl Head {
     /// Points held.
     pub(crate) fn points(&self) -> usize {
         self.all_windows()
-            .flat_map(|w| w.series.values())
-            .map(Chunk::len)
+            .flat_map(|w| w.series.iter())
+            .map(|(_, c)| c.len())
             .sum()
     }
 
     /// Bytes of frozen runs in head chunk files.
     pub(crate) fn file_bytes(&self) -> u64 {
         self.all_windows()
-            .filter_map(|w| w.runs.as_ref())
+            .filter_map(|w| w.runs.file.as_ref())
             .map(|f| f.len())
             .sum()
     }
 
     /// Bytes held in memory by the point columns.
     pub(crate) fn bytes(&self) -> usize {
-        self.all_windows()
-            .flat_map(|w| w.series.values())
-            .map(Chunk::bytes)
-            .sum()
+        self.all_windows().map(Window::bytes).sum()
     }
 }
 
@@ -478,9 +536,19 @@ impl Head {
 mod tests {
     use super::*;
 
+    const ID: SeriesId = SeriesId(7);
+
+    /// A window whose frozen runs go to `file` (else stay in memory).
+    fn window(file: Option<&Arc<RunFile>>) -> Window {
+        Window {
+            runs: Runs::in_file(file.cloned()),
+            ..Window::default()
+        }
+    }
+
     #[test]
     fn columns_give_back_what_was_pushed() {
-        let mut c = Chunk::default();
+        let mut w = window(None);
         let pts = [
             (1_000, 1.5),
             (11_000, 1.5),
@@ -490,19 +558,20 @@ mod tests {
             (i64::MIN, f64::NAN),
         ];
         for &(t, v) in &pts {
-            c.push(t, v);
+            w.push_scalar(ID, t, v);
         }
-        let back = c.points();
+        let back = w.chunk(ID).unwrap().points();
         assert_eq!(back.len(), pts.len());
         for (a, b) in back.iter().zip(&pts) {
             assert_eq!(a.0, b.0);
             assert_eq!(a.1.to_bits(), b.1.to_bits());
         }
         // A regular series costs two bytes a point once the step is known.
-        let mut c = Chunk::default();
+        let mut w = window(None);
         for i in 0..i64::from(FREEZE) - 1 {
-            c.push(1_700_000_000_000 + i * 10_000, 3.0);
+            w.push_scalar(ID, 1_700_000_000_000 + i * 10_000, 3.0);
         }
+        let c = w.series.get(ID).unwrap();
         assert_eq!(c.frozen, 0);
         assert!(c.tail.len() <= 2 * FREEZE as usize + 16, "{}", c.tail.len());
     }
@@ -511,60 +580,72 @@ mod tests {
     fn frozen_runs_in_the_file_or_in_memory_read_back_the_same() {
         let dir = tempfile::tempdir().unwrap();
         let file = Arc::new(RunFile::create(dir.path().join("w.chunks")).unwrap());
-        let mut on_disk = Chunk::new(Some(Arc::clone(&file)));
-        let mut other = Chunk::new(Some(Arc::clone(&file)));
-        let mut in_memory = Chunk::default();
+        let mut on_disk = window(Some(&file));
+        let mut in_memory = window(None);
         let pts: Vec<(i64, f64)> = (0..100)
             .map(|i| (1_700_000_000_000 + i * 10_000, (i % 7) as f64 * 0.1))
             .collect();
         for &(t, v) in &pts {
-            on_disk.push(t, v);
-            other.push(t, -v);
-            in_memory.push(t, v);
+            on_disk.push_scalar(ID, t, v);
+            on_disk.push_scalar(SeriesId(5000), t, -v);
+            in_memory.push_scalar(ID, t, v);
         }
-        assert_eq!(on_disk.points(), pts);
-        assert_eq!(in_memory.points(), pts);
-        assert_eq!(other.points()[99], (pts[99].0, -pts[99].1));
-        assert_eq!(on_disk.len(), 100);
-        assert_eq!(on_disk.frozen, 100 / FREEZE);
-        // Memory holds the tail only; the file holds both series' runs.
-        assert!(
-            on_disk.bytes() < in_memory.bytes(),
-            "{} {}",
-            on_disk.bytes(),
-            in_memory.bytes()
-        );
+        assert_eq!(on_disk.chunk(ID).unwrap().points(), pts);
+        assert_eq!(in_memory.chunk(ID).unwrap().points(), pts);
+        let other = on_disk.chunk(SeriesId(5000)).unwrap().points();
+        assert_eq!(other[99], (pts[99].0, -pts[99].1));
+        assert_eq!(on_disk.series.get(ID).unwrap().len(), 100);
+        assert_eq!(on_disk.series.get(ID).unwrap().frozen, 100);
+        // Memory holds the tails only; the file holds both series' runs.
+        assert_eq!(on_disk.runs.kept_bytes(), 0);
+        assert!(in_memory.runs.kept_bytes() > 0);
         assert!(file.len() > 0);
-        assert_eq!(on_disk.times(), pts.iter().map(|p| p.0).collect::<Vec<_>>());
+        let times: Vec<i64> = pts.iter().map(|p| p.0).collect();
+        assert_eq!(on_disk.chunk(ID).unwrap().times(), times);
+        assert_eq!(
+            on_disk.series().map(|(id, _)| id).collect::<Vec<_>>(),
+            [ID, SeriesId(5000)]
+        );
     }
 
     #[test]
     fn sketches_freeze_to_the_file_and_come_back() {
         let dir = tempfile::tempdir().unwrap();
         let file = Arc::new(RunFile::create(dir.path().join("w.chunks")).unwrap());
-        let mut c = Chunk::new(Some(file));
-        let mut want = Vec::new();
-        let mut s = Sketch::default();
-        for i in 0..i64::from(FREEZE) * 2 + 3 {
-            s.insert(i as f64, 1);
-            c.push_sketch(1_000 + i * 10_000, &s);
-            want.push((1_000 + i * 10_000, s.clone()));
+        for (mut w, bins) in [
+            (window(Some(&file)), 1),
+            (window(None), 1),
+            (window(Some(&file)), 50),
+        ] {
+            let mut want = Vec::new();
+            let mut s = Sketch::default();
+            for i in 0..i64::from(FREEZE) * 2 + 3 {
+                for b in 0..bins {
+                    s.insert((i * 1000 + b * 37) as f64, 1);
+                }
+                w.push_sketch(ID, 1_000 + i * 10_000, &s);
+                want.push((1_000 + i * 10_000, s.clone()));
+            }
+            let c = w.series.get(ID).unwrap();
+            assert!(c.frozen > 0);
+            // A tail of big sketches is frozen by its bytes.
+            assert!(c.tail.len() < SKETCH_TAIL_BYTES + 4096, "{}", c.tail.len());
+            assert_eq!(c.len(), want.len());
+            let chunk = w.chunk(ID).unwrap();
+            assert_eq!(chunk.sketches(), want);
+            assert_eq!(chunk.times(), want.iter().map(|p| p.0).collect::<Vec<_>>());
         }
-        assert_eq!(c.frozen, 2);
-        assert_eq!(c.len(), want.len());
-        assert_eq!(c.sketches(), want);
-        assert_eq!(c.times(), want.iter().map(|p| p.0).collect::<Vec<_>>());
     }
 
     #[test]
     fn sketches_come_back() {
-        let mut c = Chunk::default();
+        let mut w = window(None);
         let mut s = Sketch::default();
         s.insert(2.0, 3);
-        c.push_sketch(10, &s);
+        w.push_sketch(ID, 10, &s);
         s.insert(100.0, 1);
-        c.push_sketch(20, &s);
-        let back = c.sketches();
+        w.push_sketch(ID, 20, &s);
+        let back = w.chunk(ID).unwrap().sketches();
         assert_eq!(back[1], (20, s));
         assert_eq!(back[0].1.count(), 3);
     }

@@ -2,7 +2,6 @@
 //! parts without building a key), and ids by metric name. It answers "which series does this
 //! metric have" without reading a point.
 
-use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::FixedState;
@@ -138,9 +137,16 @@ pub(crate) struct Index {
     count: usize,
     /// Ids, found by the hash of their key.
     by_key: HashTable<u32>,
-    /// Ids by metric name.
-    by_name: BTreeMap<String, Vec<u32>>,
+    /// Each metric name's newest series, by the name's symbol.
+    by_name: hashbrown::HashMap<Symbol, u32, FixedState>,
+    /// By id: the next older series of the same name ([`NO_SERIES`] for none). A name's
+    /// series are a chain from its newest, 4 bytes a series (a map of name to list cost
+    /// ~150 bytes a name where every series has a name of its own).
+    older: Vec<u32>,
 }
+
+/// The end of a name's chain of series.
+const NO_SERIES: u32 = u32::MAX;
 
 impl Index {
     fn stored(&self, id: u32) -> Option<Stored<'_>> {
@@ -248,30 +254,28 @@ impl Index {
         let mut table = std::mem::take(&mut self.by_key);
         table.insert_unique(hash, slot_no, |&id| self.stored_hash(id));
         self.by_key = table;
-        match self.by_name.get_mut(&key.name) {
-            Some(ids) => ids.push(slot_no),
-            None => {
-                self.by_name.insert(key.name, vec![slot_no]);
-            }
+        if self.older.len() <= slot_no as usize {
+            self.older.resize(slot_no as usize + 1, NO_SERIES);
         }
+        self.older[slot_no as usize] = self.by_name.insert(syms[0], slot_no).unwrap_or(NO_SERIES);
     }
 
     /// Removes the series at and past `from` (new series whose definition could not be stored).
     pub(crate) fn truncate(&mut self, from: SeriesId) {
         while self.slots.len() as u64 > from.0 {
             let id = self.slots.len() as u32 - 1;
-            if let Some(key) = self.stored(id) {
-                let name = key.name.to_owned();
+            if self.stored(id).is_some() {
+                let name = self.parts[self.slots[id as usize].at as usize];
                 let hash = self.stored_hash(id);
                 if let Ok(e) = self.by_key.find_entry(hash, |&i| i == id) {
                     e.remove();
                 }
-                if let Some(ids) = self.by_name.get_mut(&name) {
-                    ids.retain(|&i| i != id);
-                    if ids.is_empty() {
-                        self.by_name.remove(&name);
-                    }
-                }
+                // The newest series go first: each is the head of its name's chain.
+                match self.older[id as usize] {
+                    NO_SERIES => self.by_name.remove(&name),
+                    older => self.by_name.insert(name, older),
+                };
+                self.older[id as usize] = NO_SERIES;
                 // New series are added last: their symbols are the arena's tail.
                 self.parts.truncate(self.slots[id as usize].at as usize);
                 self.count -= 1;
@@ -304,19 +308,38 @@ impl Index {
 
     /// Every metric name, sorted.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.by_name.keys().map(String::as_str)
+        let mut names: Vec<&str> = self.by_name.keys().map(|&s| self.symbols.get(s)).collect();
+        names.sort_unstable();
+        names.into_iter()
+    }
+
+    /// The ids of one metric's series, oldest first.
+    fn ids_of(&self, name: &str) -> Vec<u32> {
+        let mut ids = Vec::new();
+        let head = self
+            .symbols
+            .find(name)
+            .and_then(|sym| self.by_name.get(&sym));
+        if let Some(&head) = head {
+            let mut id = head;
+            while id != NO_SERIES {
+                ids.push(id);
+                id = self.older[id as usize];
+            }
+        }
+        ids.reverse();
+        ids
     }
 
     /// The series of one metric.
     pub(crate) fn series_of(&self, name: &str) -> Vec<(SeriesId, SeriesKey)> {
-        self.by_name.get(name).map_or_else(Vec::new, |ids| {
-            ids.iter()
-                .filter_map(|&id| {
-                    let id = SeriesId(u64::from(id));
-                    Some((id, self.get(id)?))
-                })
-                .collect()
-        })
+        self.ids_of(name)
+            .into_iter()
+            .filter_map(|id| {
+                let id = SeriesId(u64::from(id));
+                Some((id, self.get(id)?))
+            })
+            .collect()
     }
 
     /// Number of series.
@@ -324,17 +347,14 @@ impl Index {
         self.count
     }
 
-    /// Bytes held, by capacity (the metric-name map's keys and lists estimated).
+    /// Bytes held, by capacity.
     pub(crate) fn bytes(&self) -> usize {
         self.symbols.bytes()
             + self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.parts.capacity() * 4
             + self.by_key.capacity() * 5
-            + self
-                .by_name
-                .iter()
-                .map(|(k, v)| k.len() + v.capacity() * 4 + 64)
-                .sum::<usize>()
+            + self.by_name.capacity() * 9
+            + self.older.capacity() * 4
     }
 }
 

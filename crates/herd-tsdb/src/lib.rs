@@ -24,6 +24,7 @@ mod read;
 mod record;
 mod rollup;
 mod seal;
+mod series_table;
 mod store;
 mod symbols;
 mod version;

@@ -174,7 +174,7 @@ impl Inner {
             ..Entry::default()
         };
         for w in self.head.windows.values() {
-            for (&id, chunk) in &w.series {
+            for (id, chunk) in w.series() {
                 if self.index.kind(id) == Some(SeriesKind::Sketch) {
                     e.points.extend(
                         chunk
@@ -666,8 +666,8 @@ impl Store {
         let head_first = inner
             .head
             .all_windows()
-            .flat_map(|w| w.series.values())
-            .filter_map(|c| c.times().into_iter().min());
+            .flat_map(|w| w.series())
+            .filter_map(|(_, c)| c.times().into_iter().min());
         Stats {
             series: inner.index.len(),
             points: block_points + head_points,
