@@ -815,7 +815,7 @@ mod tests {
                         kind,
                         interval_ms: 10_000,
                     };
-                    index.insert(SeriesId(id), key);
+                    index.insert(SeriesId(id), &key);
                     for i in 0..200 {
                         let v = if kind == SeriesKind::Sketch {
                             let mut s = Sketch::default();

@@ -208,11 +208,11 @@ impl Index {
     /// Adds a series under `id` (from the series log, or a new one at [`Index::next_id`]).
     /// A known key or id is left as it is, and so is a key too big to hold (over 65,535
     /// tags, or past 4 GiB of strings).
-    pub(crate) fn insert(&mut self, id: SeriesId, key: SeriesKey) {
+    pub(crate) fn insert(&mut self, id: SeriesId, key: &SeriesKey) {
         let Ok(slot_no) = u32::try_from(id.0) else {
             return;
         };
-        let parts = KeyParts::of_key(&key);
+        let parts = KeyParts::of_key(key);
         if self.find(&parts).is_some() {
             return;
         }
@@ -417,9 +417,9 @@ mod tests {
     #[test]
     fn finds_by_parts_and_by_name() {
         let mut ix = Index::default();
-        ix.insert(SeriesId(0), key("web.latency.max", &["env:prod"]));
-        ix.insert(SeriesId(1), key("web.latency.max", &["env:dev"]));
-        ix.insert(SeriesId(2), key("db.q", &[]));
+        ix.insert(SeriesId(0), &key("web.latency.max", &["env:prod"]));
+        ix.insert(SeriesId(1), &key("web.latency.max", &["env:dev"]));
+        ix.insert(SeriesId(2), &key("db.q", &[]));
         let parts = KeyParts {
             name: "web.latency",
             suffix: ".max",
@@ -474,7 +474,7 @@ mod tests {
                 if keys.contains(&key) {
                     continue;
                 }
-                ix.insert(ix.next_id(), key.clone());
+                ix.insert(ix.next_id(), &key);
                 keys.push(key);
             }
             proptest::prop_assert_eq!(ix.len(), keys.len());

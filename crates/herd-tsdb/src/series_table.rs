@@ -67,8 +67,12 @@ mod tests {
         let mut t = SeriesTable::default();
         assert!(t.get(SeriesId(5)).is_none());
         for id in [70_000u64, 3, 1023, 1024] {
-            t.entry(SeriesId(id))
-                .push(1_000, id as f64, SeriesId(id), &mut Default::default());
+            t.entry(SeriesId(id)).push(
+                1_000,
+                id as f64,
+                SeriesId(id),
+                &mut crate::head::Runs::default(),
+            );
         }
         // A slot made but never written holds no series.
         let _ = t.entry(SeriesId(4));

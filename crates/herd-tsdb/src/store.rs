@@ -9,7 +9,7 @@ use herd_aggregate::{CheckRecord, Flush, Value};
 
 use crate::block::{self, Block};
 use crate::error::{AtPath, Error, Result};
-use crate::head::{Head, Sample};
+use crate::head::{Head, Sample, Window};
 use crate::index::{decode_definition, encode_definition, Index, KeyParts};
 use crate::key::{SeriesId, SeriesKey, SeriesKind};
 use crate::lock::DirLock;
@@ -336,7 +336,7 @@ impl Store {
             }
             for (at, payload) in &scan.records {
                 match decode_definition(payload) {
-                    Ok((id, key)) => index.insert(id, key),
+                    Ok((id, key)) => index.insert(id, &key),
                     Err(e) => warnings.push(Damage {
                         path: series_path.clone(),
                         offset: at + record::HEADER as u64 + e.at as u64,
@@ -508,7 +508,7 @@ impl Store {
                 let id = inner.index.next_id();
                 let key = parts.to_key();
                 defs.extend(record::frame(&encode_definition(id, &key)));
-                Arc::make_mut(&mut inner.index).insert(id, key);
+                Arc::make_mut(&mut inner.index).insert(id, &key);
                 new_series = true;
                 // Written as they come, not held for the whole flush (100k new series are
                 // ~10 MB of definitions).
@@ -666,7 +666,7 @@ impl Store {
         let head_first = inner
             .head
             .all_windows()
-            .flat_map(|w| w.series())
+            .flat_map(Window::series)
             .filter_map(|(_, c)| c.times().into_iter().min());
         Stats {
             series: inner.index.len(),
