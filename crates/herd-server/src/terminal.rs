@@ -115,7 +115,8 @@ pub fn stats_json(s: &Stats) -> Value {
         "series": s.series, "points": s.points, "block_points": s.block_points,
         "block_bytes": s.block_bytes, "bytes_per_point": s.bytes_per_point,
         "point_bytes": s.point_bytes, "blocks": s.blocks, "head_points": s.head_points,
-        "head_bytes": s.head_bytes, "wal_bytes": s.wal_bytes, "oldest_ms": s.oldest_ms,
+        "head_bytes": s.head_bytes, "head_file_bytes": s.head_file_bytes,
+        "index_bytes": s.index_bytes, "wal_bytes": s.wal_bytes, "oldest_ms": s.oldest_ms,
         "newest_ms": s.newest_ms, "seal_failures": s.seal_failures,
     })
 }

@@ -10,7 +10,7 @@ use herd_aggregate::Point;
 
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::key::{SeriesId, SeriesKey, SeriesKind};
-use crate::symbols::{Symbol, Symbols};
+use crate::symbols::{push_lean, Symbol, Symbols};
 
 /// A series key's parts as a flushed point holds them (the name in two pieces).
 pub(crate) struct KeyParts<'a> {
@@ -148,6 +148,13 @@ pub(crate) struct Index {
 /// The end of a name's chain of series.
 const NO_SERIES: u32 = u32::MAX;
 
+/// Makes `v[i]` exist, new slots `fill`ed, growing as [`push_lean`] does.
+fn grow_to<T: Copy>(v: &mut Vec<T>, i: u32, fill: T) {
+    while v.len() <= i as usize {
+        push_lean(v, fill);
+    }
+}
+
 impl Index {
     fn stored(&self, id: u32) -> Option<Stored<'_>> {
         let slot = self.slots.get(id as usize)?;
@@ -239,10 +246,10 @@ impl Index {
             };
             syms.push(sym);
         }
-        if self.slots.len() <= slot_no as usize {
-            self.slots.resize(slot_no as usize + 1, Slot::EMPTY);
+        grow_to(&mut self.slots, slot_no, Slot::EMPTY);
+        for &sym in &syms {
+            push_lean(&mut self.parts, sym);
         }
-        self.parts.extend_from_slice(&syms);
         self.slots[slot_no as usize] = Slot {
             at,
             tags,
@@ -254,9 +261,7 @@ impl Index {
         let mut table = std::mem::take(&mut self.by_key);
         table.insert_unique(hash, slot_no, |&id| self.stored_hash(id));
         self.by_key = table;
-        if self.older.len() <= slot_no as usize {
-            self.older.resize(slot_no as usize + 1, NO_SERIES);
-        }
+        grow_to(&mut self.older, slot_no, NO_SERIES);
         self.older[slot_no as usize] = self.by_name.insert(syms[0], slot_no).unwrap_or(NO_SERIES);
     }
 

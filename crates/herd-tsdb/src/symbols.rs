@@ -10,13 +10,25 @@ use hashbrown::HashTable;
 /// A string's number in a [`Symbols`].
 pub(crate) type Symbol = u32;
 
+/// Bytes a text page is made with (a longer string gets a page of its own size).
+const PAGE: usize = 256 << 10;
+
 /// The interned strings.
+///
+/// Their text is one virtual run of bytes kept in pages that are never reallocated (one
+/// `String` doubling as it grew held up to twice the text, and copied it each time): a page
+/// is closed where its last string ends, and the next page starts there, so a symbol's
+/// string runs from its start to the next symbol's start.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Symbols {
-    /// Every string, one after the other.
-    text: String,
-    /// Each symbol's `(start, end)` in `text`.
-    spans: Vec<(u32, u32)>,
+    /// The text pages, in order.
+    pages: Vec<String>,
+    /// Where each page starts in the virtual text.
+    page_starts: Vec<u32>,
+    /// Where each symbol's string starts in the virtual text.
+    starts: Vec<u32>,
+    /// Bytes of text in all.
+    len: u32,
     /// Symbols, found by the hash of their string.
     table: HashTable<Symbol>,
 }
@@ -27,11 +39,30 @@ fn hash(s: &str) -> u64 {
     h.finish()
 }
 
+/// Pushes `x`, growing `v` by an eighth when full, not by doubling: the index's arrays
+/// live as long as the store, so a doubling's slack (a quarter of them on average) is
+/// memory held for good; reallocations stay amortised O(1).
+pub(crate) fn push_lean<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.capacity() / 8 + 64);
+    }
+    v.push(x);
+}
+
 impl Symbols {
     /// The string of `sym`.
     pub(crate) fn get(&self, sym: Symbol) -> &str {
-        let (a, b) = self.spans[sym as usize];
-        &self.text[a as usize..b as usize]
+        let i = sym as usize;
+        let a = self.starts[i];
+        let b = self.starts.get(i + 1).copied().unwrap_or(self.len);
+        let page = self
+            .page_starts
+            .partition_point(|&s| s <= a)
+            .saturating_sub(1);
+        let base = self.page_starts.get(page).copied().unwrap_or(0);
+        self.pages
+            .get(page)
+            .map_or("", |p| &p[(a - base) as usize..(b - base) as usize])
     }
 
     /// The symbol of `s`, if interned.
@@ -44,22 +75,33 @@ impl Symbols {
         if let Some(sym) = self.find(s) {
             return Some(sym);
         }
-        let start = u32::try_from(self.text.len()).ok()?;
-        let end = u32::try_from(self.text.len() + s.len()).ok()?;
-        let sym = Symbol::try_from(self.spans.len()).ok()?;
-        self.text.push_str(s);
-        self.spans.push((start, end));
-        let (text, spans) = (&self.text, &self.spans);
-        self.table.insert_unique(hash(s), sym, |&other| {
-            let (a, b) = spans[other as usize];
-            hash(&text[a as usize..b as usize])
-        });
+        let start = self.len;
+        let end = u32::try_from(self.len as usize + s.len()).ok()?;
+        let sym = Symbol::try_from(self.starts.len()).ok()?;
+        let fits = self
+            .pages
+            .last()
+            .is_some_and(|p| p.capacity() - p.len() >= s.len());
+        if !fits {
+            // The last page is closed where it ends; the new one starts there.
+            push_lean(&mut self.page_starts, start);
+            self.pages.push(String::with_capacity(PAGE.max(s.len())));
+        }
+        self.pages.last_mut().expect("a page").push_str(s);
+        self.len = end;
+        push_lean(&mut self.starts, start);
+        let mut table = std::mem::take(&mut self.table);
+        table.insert_unique(hash(s), sym, |&other| hash(self.get(other)));
+        self.table = table;
         Some(sym)
     }
 
-    /// Bytes held (text, spans and table, by capacity).
+    /// Bytes held (text, starts and table, by capacity).
     pub(crate) fn bytes(&self) -> usize {
-        self.text.capacity() + self.spans.capacity() * 8 + self.table.capacity() * 5
+        self.pages.iter().map(String::capacity).sum::<usize>()
+            + self.starts.capacity() * 4
+            + self.page_starts.capacity() * 4
+            + self.table.capacity() * 5
     }
 }
 
@@ -85,11 +127,31 @@ mod tests {
         }
         assert_eq!(s.get(s.find("host-4242").unwrap()), "host-4242");
         assert_eq!(
-            s.text.len(),
+            s.len as usize,
             "env:prodenv:dev".len()
                 + (0..10_000)
                     .map(|i| format!("host-{i}").len())
                     .sum::<usize>()
         );
+    }
+
+    #[test]
+    fn strings_across_pages_and_longer_than_a_page_come_back() {
+        let mut s = Symbols::default();
+        let mut want = Vec::new();
+        for i in 0..200_000u32 {
+            // Now and then a string longer than a page, and empty ones.
+            let text = match i % 50_000 {
+                7 => "x".repeat(PAGE + 5),
+                8 => String::new(),
+                _ => format!("tag-{i}:{}", "v".repeat((i % 13) as usize)),
+            };
+            want.push((s.intern(&text).unwrap(), text));
+        }
+        assert!(s.pages.len() > 3, "{}", s.pages.len());
+        for (sym, text) in &want {
+            assert_eq!(s.get(*sym), text);
+            assert_eq!(s.find(text), Some(*sym));
+        }
     }
 }
