@@ -86,6 +86,8 @@ impl Flusher {
         let t = &self.telemetry;
         t.flushes.fetch_add(1, Relaxed);
         t.points.fetch_add(flush.points.len() as u64, Relaxed);
+        drop(flush);
+        crate::sys::trim_heap();
         t.flush_micros
             .store(started.elapsed().as_micros() as u64, Relaxed);
     }

@@ -28,16 +28,17 @@ pub(crate) enum Sample {
     Sketch(Sketch),
 }
 
-/// One series' points in one window (64 bytes, and its tail's bytes). Where its frozen runs
+/// One series' points in one window (56 bytes, and its tail's bytes). Where its frozen runs
 /// are is the window's [`Runs`], passed in.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Chunk {
     /// The newest frozen run in the window's file (offset + 1; 0 for none); each names the
-    /// one before.
-    last_run: u64,
+    /// one before. A run past 4 GiB of file is kept in memory instead.
+    last_run: u32,
     /// The unfrozen points, one after the other: each a zigzag delta-of-delta time varint,
-    /// then its value (a float's `XOR` control byte and bytes, or a sketch).
-    tail: Vec<u8>,
+    /// then its value (a float's `XOR` control byte and bytes, or a sketch). Exactly as long
+    /// as its bytes: a growing `Vec`'s slack was a third of the tails.
+    tail: Box<[u8]>,
     /// Points in frozen runs.
     frozen: u32,
     /// Points in `tail`, and [`SKETCHES`] once a sketch was pushed.
@@ -92,16 +93,30 @@ impl Chunk {
         self.frozen == 0 && self.tail_len() == 0
     }
 
-    fn push_ts(&mut self, t: i64) {
+    /// Appends `bytes` to the tail, which stays exactly as long as its bytes.
+    fn append(&mut self, bytes: &[u8]) {
+        let mut tail = std::mem::take(&mut self.tail).into_vec();
+        tail.reserve_exact(bytes.len());
+        tail.extend_from_slice(bytes);
+        self.tail = tail.into_boxed_slice();
+    }
+
+    /// Encodes the time of a new point (a zigzag delta-of-delta varint) into `out`; its length.
+    fn encode_ts(&mut self, t: i64, out: &mut [u8; 10]) -> usize {
         let delta = t.wrapping_sub(self.last_ts);
-        let mut w = Writer {
-            buf: std::mem::take(&mut self.tail),
-        };
-        w.zigzag(delta.wrapping_sub(self.last_delta));
-        self.tail = w.buf;
+        let dod = delta.wrapping_sub(self.last_delta);
         self.last_delta = delta;
         self.last_ts = t;
         self.n += 1;
+        let mut z = ((dod << 1) ^ (dod >> 63)) as u64;
+        let mut len = 0;
+        while z >= 0x80 {
+            out[len] = (z as u8) | 0x80;
+            z >>= 7;
+            len += 1;
+        }
+        out[len] = z as u8;
+        len + 1
     }
 
     /// Points in the tail.
@@ -111,19 +126,23 @@ impl Chunk {
 
     /// Appends a float point of series `id`.
     pub(crate) fn push(&mut self, t: i64, v: f64, id: SeriesId, runs: &mut Runs) {
-        self.push_ts(t);
+        let mut ts = [0u8; 10];
+        let ts_len = self.encode_ts(t, &mut ts);
+        let mut point = [0u8; 19];
+        point[..ts_len].copy_from_slice(&ts[..ts_len]);
         let x = v.to_bits() ^ self.last_bits;
         self.last_bits = v.to_bits();
-        if x == 0 {
-            self.tail.push(0);
-        } else {
+        let mut len = ts_len + 1;
+        if x != 0 {
             let trail = x.trailing_zeros() / 8;
             let lead = x.leading_zeros() / 8;
-            let len = 8 - lead - trail;
-            self.tail.push(((trail as u8) << 4) | len as u8);
+            let bytes_len = (8 - lead - trail) as usize;
+            point[ts_len] = ((trail as u8) << 4) | bytes_len as u8;
             let bytes = (x >> (trail * 8)).to_le_bytes();
-            self.tail.extend_from_slice(&bytes[..len as usize]);
+            point[len..len + bytes_len].copy_from_slice(&bytes[..bytes_len]);
+            len += bytes_len;
         }
+        self.append(&point[..len]);
         if self.n == FREEZE {
             self.freeze(id, runs);
         }
@@ -144,7 +163,10 @@ impl Chunk {
             w.buf.extend_from_slice(&self.tail);
         }
         let on_disk = match &runs.file {
-            Some(f) if !runs.kept.contains_key(&id) => f.append(self.last_run, &w.buf).ok(),
+            Some(f) if !runs.kept.contains_key(&id) => f
+                .append(u64::from(self.last_run), &w.buf)
+                .ok()
+                .and_then(|r| u32::try_from(r).ok()),
             _ => None,
         };
         match on_disk {
@@ -156,7 +178,7 @@ impl Chunk {
                 .push(w.buf.into_boxed_slice()),
         }
         self.frozen += self.tail_len();
-        self.tail = Vec::new();
+        self.tail = Box::default();
         self.n &= SKETCHES;
         self.last_ts = 0;
         self.last_delta = 0;
@@ -165,13 +187,15 @@ impl Chunk {
 
     /// Appends a sketch point of series `id`.
     pub(crate) fn push_sketch(&mut self, t: i64, s: &Sketch, id: SeriesId, runs: &mut Runs) {
-        self.push_ts(t);
+        let mut ts = [0u8; 10];
+        let ts_len = self.encode_ts(t, &mut ts);
         self.n |= SKETCHES;
         let mut w = Writer {
-            buf: std::mem::take(&mut self.tail),
+            buf: Vec::with_capacity(ts_len + 64),
         };
+        w.buf.extend_from_slice(&ts[..ts_len]);
         w.sketch(s);
-        self.tail = w.buf;
+        self.append(&w.buf);
         if self.tail_len() == FREEZE || self.tail.len() >= SKETCH_TAIL_BYTES {
             self.freeze(id, runs);
         }
@@ -217,7 +241,7 @@ impl ChunkRef<'_> {
     fn frozen_runs(&self) -> Vec<std::borrow::Cow<'_, [u8]>> {
         let mut out = Vec::new();
         if let Some(f) = &self.runs.file {
-            let mut at = self.chunk.last_run;
+            let mut at = u64::from(self.chunk.last_run);
             while at != 0 {
                 let (prev, run) = f.read(at).unwrap_or_else(|e| {
                     panic!("head chunk file {} unreadable: {e}", f.path().display())
@@ -341,11 +365,7 @@ impl Window {
     /// Bytes held in memory by its series.
     fn bytes(&self) -> usize {
         self.series.bytes()
-            + self
-                .series
-                .iter()
-                .map(|(_, c)| c.tail.capacity())
-                .sum::<usize>()
+            + self.series.iter().map(|(_, c)| c.tail.len()).sum::<usize>()
             + self.runs.kept_bytes()
     }
 

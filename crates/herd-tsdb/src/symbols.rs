@@ -7,7 +7,7 @@ use std::hash::{BuildHasher, Hasher};
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 
-/// A string's number in a [`Symbols`].
+/// A string's place in a [`Symbols`]' text (where its length is).
 pub(crate) type Symbol = u32;
 
 /// Bytes a text page is made with (a longer string gets a page of its own size).
@@ -17,16 +17,15 @@ const PAGE: usize = 256 << 10;
 ///
 /// Their text is one virtual run of bytes kept in pages that are never reallocated (one
 /// `String` doubling as it grew held up to twice the text, and copied it each time): a page
-/// is closed where its last string ends, and the next page starts there, so a symbol's
-/// string runs from its start to the next symbol's start.
+/// is closed where its last string ends, and the next page starts there. Each string is
+/// stored as its length (a varint) and its bytes, and its symbol is where it starts: no
+/// table of where strings start (8 bytes a string before).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Symbols {
     /// The text pages, in order.
-    pages: Vec<String>,
+    pages: Vec<Vec<u8>>,
     /// Where each page starts in the virtual text.
     page_starts: Vec<u32>,
-    /// Where each symbol's string starts in the virtual text.
-    starts: Vec<u32>,
     /// Bytes of text in all.
     len: u32,
     /// Symbols, found by the hash of their string.
@@ -52,17 +51,25 @@ pub(crate) fn push_lean<T>(v: &mut Vec<T>, x: T) {
 impl Symbols {
     /// The string of `sym`.
     pub(crate) fn get(&self, sym: Symbol) -> &str {
-        let i = sym as usize;
-        let a = self.starts[i];
-        let b = self.starts.get(i + 1).copied().unwrap_or(self.len);
         let page = self
             .page_starts
-            .partition_point(|&s| s <= a)
+            .partition_point(|&s| s <= sym)
             .saturating_sub(1);
-        let base = self.page_starts.get(page).copied().unwrap_or(0);
-        self.pages
-            .get(page)
-            .map_or("", |p| &p[(a - base) as usize..(b - base) as usize])
+        let Some(bytes) = self.pages.get(page) else {
+            return "";
+        };
+        let mut at = (sym - self.page_starts[page]) as usize;
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let b = bytes[at];
+            at += 1;
+            len |= usize::from(b & 0x7f) << shift;
+            shift += 7;
+            if b < 0x80 {
+                break;
+            }
+        }
+        std::str::from_utf8(&bytes[at..at + len]).expect("interned from a str")
     }
 
     /// The symbol of `s`, if interned.
@@ -75,31 +82,39 @@ impl Symbols {
         if let Some(sym) = self.find(s) {
             return Some(sym);
         }
-        let start = self.len;
-        let end = u32::try_from(self.len as usize + s.len()).ok()?;
-        let sym = Symbol::try_from(self.starts.len()).ok()?;
+        let mut stored = Vec::with_capacity(s.len() + 5);
+        let mut n = s.len();
+        while n >= 0x80 {
+            stored.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        stored.push(n as u8);
+        stored.extend_from_slice(s.as_bytes());
+        let sym = self.len;
+        let end = u32::try_from(self.len as usize + stored.len()).ok()?;
         let fits = self
             .pages
             .last()
-            .is_some_and(|p| p.capacity() - p.len() >= s.len());
+            .is_some_and(|p| p.capacity() - p.len() >= stored.len());
         if !fits {
             // The last page is closed where it ends; the new one starts there.
-            push_lean(&mut self.page_starts, start);
-            self.pages.push(String::with_capacity(PAGE.max(s.len())));
+            push_lean(&mut self.page_starts, sym);
+            self.pages.push(Vec::with_capacity(PAGE.max(stored.len())));
         }
-        self.pages.last_mut().expect("a page").push_str(s);
+        self.pages
+            .last_mut()
+            .expect("a page")
+            .extend_from_slice(&stored);
         self.len = end;
-        push_lean(&mut self.starts, start);
         let mut table = std::mem::take(&mut self.table);
         table.insert_unique(hash(s), sym, |&other| hash(self.get(other)));
         self.table = table;
         Some(sym)
     }
 
-    /// Bytes held (text, starts and table, by capacity).
+    /// Bytes held (text and table, by capacity).
     pub(crate) fn bytes(&self) -> usize {
-        self.pages.iter().map(String::capacity).sum::<usize>()
-            + self.starts.capacity() * 4
+        self.pages.iter().map(Vec::capacity).sum::<usize>()
             + self.page_starts.capacity() * 4
             + self.table.capacity() * 5
     }
@@ -126,11 +141,13 @@ mod tests {
             s.intern(&format!("host-{i}")).unwrap();
         }
         assert_eq!(s.get(s.find("host-4242").unwrap()), "host-4242");
+        // Each string once, after its one-byte length.
         assert_eq!(
             s.len as usize,
             "env:prodenv:dev".len()
+                + 3
                 + (0..10_000)
-                    .map(|i| format!("host-{i}").len())
+                    .map(|i| format!("host-{i}").len() + 1)
                     .sum::<usize>()
         );
     }
