@@ -19,6 +19,7 @@ pub fn one_malloc_arena() {
     // (returning 0), and it may be called at any time.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
     }
 }
 

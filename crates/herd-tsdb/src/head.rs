@@ -28,7 +28,7 @@ pub(crate) enum Sample {
     Sketch(Sketch),
 }
 
-/// One series' points in one window (56 bytes, and its tail's bytes). Where its frozen runs
+/// One series' points in one window (40 bytes, and its tail's bytes). Where its frozen runs
 /// are is the window's [`Runs`], passed in.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Chunk {
@@ -39,14 +39,15 @@ pub(crate) struct Chunk {
     /// then its value (a float's `XOR` control byte and bytes, or a sketch). Exactly as long
     /// as its bytes: a growing `Vec`'s slack was a third of the tails.
     tail: Box<[u8]>,
-    /// Points in frozen runs.
-    frozen: u32,
-    /// Points in `tail`, and [`SKETCHES`] once a sketch was pushed.
+    /// Points in `tail` (the low 8 bits), points in frozen runs (the next 23), and
+    /// [`SKETCHES`] once a sketch was pushed.
     n: u32,
     last_ts: i64,
     last_delta: i64,
-    last_bits: u64,
 }
+
+// What a series costs in a window before its tail: checked, as it is the head's memory.
+const _: () = assert!(std::mem::size_of::<Chunk>() == 40);
 
 /// Float points per frozen run (200 s of 10 s points): the unfrozen tail is what a
 /// series costs in memory.
@@ -59,6 +60,11 @@ const SKETCH_TAIL_BYTES: usize = 192;
 
 /// The flag in `Chunk::n` of a chunk of sketches.
 const SKETCHES: u32 = 1 << 31;
+/// The tail's points in `Chunk::n`.
+const TAIL: u32 = 0xff;
+/// The frozen points in `Chunk::n`, shifted by 8 (8.4 M points a series and window, a point
+/// every millisecond for over two hours; the count stops there, the points do not).
+const FROZEN: u32 = (SKETCHES - 1) >> 8;
 
 /// Where a window's frozen runs go: its head chunk file, else (a read-only store, or a file
 /// that could not be made or written) memory, by series.
@@ -90,7 +96,7 @@ impl Runs {
 impl Chunk {
     /// No point was ever pushed (a slot of a [`SeriesTable`] page with no series).
     pub(crate) fn is_empty(&self) -> bool {
-        self.frozen == 0 && self.tail_len() == 0
+        self.n & !SKETCHES == 0
     }
 
     /// Appends `bytes` to the tail, which stays exactly as long as its bytes.
@@ -121,17 +127,41 @@ impl Chunk {
 
     /// Points in the tail.
     fn tail_len(&self) -> u32 {
-        self.n & !SKETCHES
+        self.n & TAIL
+    }
+
+    /// Points in frozen runs.
+    fn frozen(&self) -> u32 {
+        (self.n >> 8) & FROZEN
+    }
+
+    /// The bits of the tail's last value (0 for an empty tail): the next value is `XOR`ed
+    /// with them. Decoded from the tail rather than kept (8 bytes a series; at most
+    /// [`FREEZE`] points to walk).
+    fn last_bits(&self) -> u64 {
+        let mut r = Reader::new(&self.tail);
+        let mut bits = 0u64;
+        for _ in 0..self.tail_len() {
+            r.zigzag("head time").expect("head bytes are our own");
+            let control = r.u8("head value").expect("head bytes are our own");
+            if control != 0 {
+                let len = usize::from(control & 0x0f);
+                let trail = u32::from(control >> 4);
+                let mut raw = [0u8; 8];
+                raw[..len].copy_from_slice(r.take(len, "head value").expect("our own"));
+                bits ^= u64::from_le_bytes(raw) << (trail * 8);
+            }
+        }
+        bits
     }
 
     /// Appends a float point of series `id`.
     pub(crate) fn push(&mut self, t: i64, v: f64, id: SeriesId, runs: &mut Runs) {
+        let x = v.to_bits() ^ self.last_bits();
         let mut ts = [0u8; 10];
         let ts_len = self.encode_ts(t, &mut ts);
         let mut point = [0u8; 19];
         point[..ts_len].copy_from_slice(&ts[..ts_len]);
-        let x = v.to_bits() ^ self.last_bits;
-        self.last_bits = v.to_bits();
         let mut len = ts_len + 1;
         if x != 0 {
             let trail = x.trailing_zeros() / 8;
@@ -143,7 +173,7 @@ impl Chunk {
             len += bytes_len;
         }
         self.append(&point[..len]);
-        if self.n == FREEZE {
+        if self.tail_len() == FREEZE {
             self.freeze(id, runs);
         }
     }
@@ -177,12 +207,11 @@ impl Chunk {
                 .or_default()
                 .push(w.buf.into_boxed_slice()),
         }
-        self.frozen += self.tail_len();
+        let frozen = self.frozen().saturating_add(self.tail_len()).min(FROZEN);
         self.tail = Box::default();
-        self.n &= SKETCHES;
+        self.n = (self.n & SKETCHES) | (frozen << 8);
         self.last_ts = 0;
         self.last_delta = 0;
-        self.last_bits = 0;
     }
 
     /// Appends a sketch point of series `id`.
@@ -203,7 +232,7 @@ impl Chunk {
 
     /// Number of points.
     pub(crate) fn len(&self) -> usize {
-        self.frozen as usize + self.tail_len() as usize
+        self.frozen() as usize + self.tail_len() as usize
     }
 
     fn tail_points(&self) -> Vec<(i64, f64)> {
@@ -259,7 +288,7 @@ impl ChunkRef<'_> {
 
     /// The points of the frozen runs, in arrival order.
     fn frozen_points(&self) -> Vec<(i64, f64)> {
-        let mut out = Vec::with_capacity(self.chunk.frozen as usize);
+        let mut out = Vec::with_capacity(self.chunk.frozen() as usize);
         for run in self.frozen_runs() {
             let mut r = Reader::new(&run);
             let n = FREEZE as usize;
@@ -592,7 +621,7 @@ mod tests {
             w.push_scalar(ID, 1_700_000_000_000 + i * 10_000, 3.0);
         }
         let c = w.series.get(ID).unwrap();
-        assert_eq!(c.frozen, 0);
+        assert_eq!(c.frozen(), 0);
         assert!(c.tail.len() <= 2 * FREEZE as usize + 16, "{}", c.tail.len());
     }
 
@@ -615,7 +644,7 @@ mod tests {
         let other = on_disk.chunk(SeriesId(5000)).unwrap().points();
         assert_eq!(other[99], (pts[99].0, -pts[99].1));
         assert_eq!(on_disk.series.get(ID).unwrap().len(), 100);
-        assert_eq!(on_disk.series.get(ID).unwrap().frozen, 100);
+        assert_eq!(on_disk.series.get(ID).unwrap().frozen(), 100);
         // Memory holds the tails only; the file holds both series' runs.
         assert_eq!(on_disk.runs.kept_bytes(), 0);
         assert!(in_memory.runs.kept_bytes() > 0);
@@ -647,7 +676,7 @@ mod tests {
                 want.push((1_000 + i * 10_000, s.clone()));
             }
             let c = w.series.get(ID).unwrap();
-            assert!(c.frozen > 0);
+            assert!(c.frozen() > 0);
             // A tail of big sketches is frozen by its bytes.
             assert!(c.tail.len() < SKETCH_TAIL_BYTES + 4096, "{}", c.tail.len());
             assert_eq!(c.len(), want.len());
