@@ -139,7 +139,8 @@ impl Chunk {
     /// Whether the tail is a whole run now (see [`FREEZE`]).
     fn run_ends(&self, id: SeriesId) -> bool {
         let phase = (id.0 % u64::from(FREEZE)) as u32;
-        self.tail_len() >= FREEZE || (self.frozen() + self.tail_len() + phase) % FREEZE == 0
+        self.tail_len() >= FREEZE
+            || (self.frozen() + self.tail_len() + phase).is_multiple_of(FREEZE)
     }
 
     /// Points in frozen runs.
