@@ -60,6 +60,10 @@ pub struct Shape {
     pub name_len: (usize, usize),
     /// Tag length in bytes, min and max.
     pub tag_len: (usize, usize),
+    /// Metric names drawn from a pool of this many (0: a name of its own per context).
+    pub names: usize,
+    /// Tags after the first drawn from a pool of this many (0: each random, its own).
+    pub tag_pool: usize,
     /// Weights of c, g, d, s, h, ms.
     pub mix: [u32; 6],
     /// Share of messages packed with 2–8 values (0..=1).
@@ -77,6 +81,8 @@ impl Default for Shape {
             tags: (3, 8),
             name_len: (10, 40),
             tag_len: (5, 20),
+            names: 0,
+            tag_pool: 0,
             mix: [208, 66, 72, 9, 1, 0],
             packed: 0.08,
             datagram_size: 1432,
@@ -123,13 +129,32 @@ pub struct Payloads {
 pub fn generate(shape: &Shape) -> Payloads {
     let mut rng = Rng(shape.seed | 1);
     let total_weight: u32 = shape.mix.iter().sum::<u32>().max(1);
+    // Pools of names and tags, when the contexts share them (as real ones do).
+    let pool = |n: usize, len: (usize, usize), rng: &mut Rng| -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let mut s = String::new();
+                let l = rng.between(len).max(3);
+                rng.word(l / 2, &mut s);
+                s.push(':');
+                rng.word(l - l / 2, &mut s);
+                s
+            })
+            .collect()
+    };
+    let names = pool(shape.names, shape.name_len, &mut rng);
+    let tag_pool = pool(shape.tag_pool, shape.tag_len, &mut rng);
     // Contexts: a name, a type and a tag set each.
     let contexts: Vec<(String, usize)> = (0..shape.contexts.max(1))
         .map(|i| {
             let mut s = String::with_capacity(128);
             s.push_str("blast.");
-            let len = rng.between(shape.name_len).saturating_sub(6).max(1);
-            rng.word(len, &mut s);
+            if names.is_empty() {
+                let len = rng.between(shape.name_len).saturating_sub(6).max(1);
+                rng.word(len, &mut s);
+            } else {
+                s.push_str(&names[rng.below(names.len())].replace(':', "."));
+            }
             let mut pick = (rng.next() % u64::from(total_weight)) as u32;
             let mut kind = 0;
             for (k, w) in shape.mix.iter().enumerate() {
@@ -150,6 +175,10 @@ pub fn generate(shape: &Shape) -> Payloads {
             }
             for _ in 1..tags {
                 suffix.push(',');
+                if !tag_pool.is_empty() {
+                    suffix.push_str(&tag_pool[rng.below(tag_pool.len())]);
+                    continue;
+                }
                 let (k, v) = (
                     rng.between(shape.tag_len).max(3) / 2,
                     rng.between(shape.tag_len).max(3) / 2,

@@ -34,6 +34,13 @@ pub struct Args {
     /// Tag length in bytes: N or MIN-MAX.
     #[arg(long, default_value = "5-20", value_name = "RANGE")]
     tag_len: String,
+    /// Metric names drawn from a pool of N (0: a random name of its own per context).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    metric_names: usize,
+    /// Tags after the first (`ctx:N`, which makes the context) drawn from a pool of N
+    /// (0: each a random tag of its own).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    tag_pool: usize,
     /// Type weights (lading's dogstatsd mix by default).
     #[arg(
         long,
@@ -101,6 +108,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         tags: range("tags", &args.tags)?,
         name_len: range("name-len", &args.name_len)?,
         tag_len: range("tag-len", &args.tag_len)?,
+        names: args.metric_names,
+        tag_pool: args.tag_pool,
         mix: mix(&args.mix)?,
         packed: args.packed,
         datagram_size: args.datagram_size.max(64),
