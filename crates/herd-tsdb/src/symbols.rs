@@ -18,12 +18,12 @@ const PAGE: usize = 256 << 10;
 /// Their text is one virtual run of bytes kept in pages that are never reallocated (one
 /// `String` doubling as it grew held up to twice the text, and copied it each time): a page
 /// is closed where its last string ends, and the next page starts there. Each string is
-/// stored as its length (a varint) and its bytes, and its symbol is where it starts: no
+/// stored as its length (ASCII, one byte under 64) and its bytes, and its symbol is where it starts: no
 /// table of where strings start (8 bytes a string before).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Symbols {
     /// The text pages, in order.
-    pages: Vec<Vec<u8>>,
+    pages: Vec<String>,
     /// Where each page starts in the virtual text.
     page_starts: Vec<u32>,
     /// Bytes of text in all.
@@ -61,15 +61,16 @@ impl Symbols {
         let mut at = (sym - self.page_starts[page]) as usize;
         let (mut len, mut shift) = (0usize, 0);
         loop {
-            let b = bytes[at];
+            let b = bytes.as_bytes()[at];
             at += 1;
-            len |= usize::from(b & 0x7f) << shift;
-            shift += 7;
-            if b < 0x80 {
+            len |= usize::from(b & 0x3f) << shift;
+            shift += 6;
+            if b & 0x40 == 0 {
                 break;
             }
         }
-        std::str::from_utf8(&bytes[at..at + len]).expect("interned from a str")
+        // Both ends fall next to an ASCII byte: slicing checks them, it does not re-validate.
+        &bytes[at..at + len]
     }
 
     /// The symbol of `s`, if interned.
@@ -82,14 +83,16 @@ impl Symbols {
         if let Some(sym) = self.find(s) {
             return Some(sym);
         }
-        let mut stored = Vec::with_capacity(s.len() + 5);
+        // The length in 6-bit groups, low first, 0x40 on all but the last: ASCII, so a page
+        // stays a `String` and a string read back needs no UTF-8 check.
+        let mut stored = String::with_capacity(s.len() + 6);
         let mut n = s.len();
-        while n >= 0x80 {
-            stored.push((n as u8) | 0x80);
-            n >>= 7;
+        while n >= 0x40 {
+            stored.push(char::from((n & 0x3f) as u8 | 0x40));
+            n >>= 6;
         }
-        stored.push(n as u8);
-        stored.extend_from_slice(s.as_bytes());
+        stored.push(char::from(n as u8));
+        stored.push_str(s);
         let sym = self.len;
         let end = u32::try_from(self.len as usize + stored.len()).ok()?;
         let fits = self
@@ -99,12 +102,10 @@ impl Symbols {
         if !fits {
             // The last page is closed where it ends; the new one starts there.
             push_lean(&mut self.page_starts, sym);
-            self.pages.push(Vec::with_capacity(PAGE.max(stored.len())));
+            self.pages
+                .push(String::with_capacity(PAGE.max(stored.len())));
         }
-        self.pages
-            .last_mut()
-            .expect("a page")
-            .extend_from_slice(&stored);
+        self.pages.last_mut().expect("a page").push_str(&stored);
         self.len = end;
         let mut table = std::mem::take(&mut self.table);
         table.insert_unique(hash(s), sym, |&other| hash(self.get(other)));
@@ -114,7 +115,7 @@ impl Symbols {
 
     /// Bytes held (text and table, by capacity).
     pub(crate) fn bytes(&self) -> usize {
-        self.pages.iter().map(Vec::capacity).sum::<usize>()
+        self.pages.iter().map(String::capacity).sum::<usize>()
             + self.page_starts.capacity() * 4
             + self.table.capacity() * 5
     }
