@@ -25,6 +25,7 @@ mod record;
 mod rollup;
 mod seal;
 mod series_table;
+mod shared_reads;
 mod store;
 mod symbols;
 mod version;

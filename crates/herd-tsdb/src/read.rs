@@ -34,8 +34,27 @@ impl Store {
     /// [`Store::read_buckets`] of many series at once, in the order of `ids`: the store is
     /// locked once, and a block's entries are read in runs of adjacent bytes, one read a run
     /// rather than one an entry (a 1,000-series query over a day of 2 h blocks made 12,000
-    /// reads).
+    /// reads). A read asking exactly what another one is reading at that moment waits for it
+    /// and takes a copy of its answer ([`crate::shared_reads`]).
     pub fn read_buckets_many(
+        &self,
+        ids: &[SeriesId],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Vec<Vec<Bucket>> {
+        let key = crate::shared_reads::ReadKey {
+            ids: ids.to_vec(),
+            from_ms,
+            to_ms,
+            step_ms,
+        };
+        self.shared().reads.read(&key, || {
+            self.read_buckets_alone(ids, from_ms, to_ms, step_ms)
+        })
+    }
+
+    fn read_buckets_alone(
         &self,
         ids: &[SeriesId],
         from_ms: i64,

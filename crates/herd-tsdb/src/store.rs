@@ -107,6 +107,8 @@ pub(crate) struct Shared {
     warnings: Mutex<Vec<Damage>>,
     /// Held by the seal in progress: one at a time.
     pub(crate) seal_gate: Mutex<()>,
+    /// Bucket reads in flight, shared by queries asking the same at once.
+    pub(crate) reads: crate::shared_reads::SharedReads,
     /// Called by a seal between taking its windows and building their blocks (tests).
     #[cfg(test)]
     pub(crate) before_build: Mutex<Option<Box<dyn FnMut() + Send>>>,
@@ -422,6 +424,7 @@ impl Store {
             inner: RwLock::new(inner),
             warnings: Mutex::new(warnings),
             seal_gate: Mutex::new(()),
+            reads: crate::shared_reads::SharedReads::default(),
             #[cfg(test)]
             before_build: Mutex::new(None),
         });
