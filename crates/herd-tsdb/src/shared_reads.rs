@@ -64,8 +64,15 @@ impl SharedReads {
                 (a, true)
             }
         };
-        let _done = first.then(|| Done { reads: self, key });
-        answer.get_or_init(read).clone()
+        let done = first.then(|| Done { reads: self, key });
+        answer.get_or_init(read);
+        // The first reader, once out of the map, moves the answer out when no one else
+        // holds it (a read nobody shared costs no copy); the others copy it.
+        drop(done);
+        match Arc::try_unwrap(answer) {
+            Ok(cell) => cell.into_inner().unwrap_or_default(),
+            Err(shared) => shared.get().cloned().unwrap_or_default(),
+        }
     }
 }
 
