@@ -23,19 +23,7 @@ use herd_tsdb::{FsyncPolicy, Options, Store};
 
 mod shapes;
 
-use shapes::{value, Rng, Shape};
-
-/// This process's resident set (`VmRSS`), in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
+use shapes::{rss_kib, value, Rng, Shape};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -117,7 +117,8 @@ proptest! {
 const CHILD_DIR: &str = "HERD_TSDB_COMPACT_DIR";
 const SERIES: u64 = 12;
 
-fn crash_options() -> Options {
+/// Options for a test that seals by hand (`Store::seal`), never on its own.
+fn seal_by_hand() -> Options {
     Options {
         fsync: FsyncPolicy::Never,
         seal_delay: Duration::from_secs(3600 * 1000),
@@ -132,7 +133,7 @@ fn value(s: u64, i: u64) -> f64 {
 /// Writes the day: `SERIES` gauges and a distribution at 10 s, an event and a check an
 /// hour.
 fn prepare(dir: &Path) {
-    let store = Store::open(dir, crash_options()).unwrap();
+    let store = Store::open(dir, seal_by_hand()).unwrap();
     for i in 0..8_640u64 {
         let t = T0 + i * 10_000;
         let mut pts: Vec<_> = (0..SERIES)
@@ -159,7 +160,7 @@ fn prepare(dir: &Path) {
 /// Checks that the directory holds the day exactly once, then finishes the compaction and
 /// checks again.
 fn verify(dir: &Path, what: &str) {
-    let store = Store::open(dir, crash_options()).unwrap();
+    let store = Store::open(dir, seal_by_hand()).unwrap();
     for round in 0..2 {
         let check = store.check();
         assert!(check.damage.is_empty(), "{what}: {:?}", check.damage);
@@ -223,7 +224,7 @@ fn compact_child() {
     let Some(dir) = std::env::var_os(CHILD_DIR) else {
         return;
     };
-    let store = Store::open(&dir, crash_options()).unwrap();
+    let store = Store::open(&dir, seal_by_hand()).unwrap();
     println!("OPEN");
     store.seal(i64::MAX).unwrap();
     println!("DONE");
@@ -353,11 +354,7 @@ fn kill_9_during_compaction_loses_nothing() {
 #[test]
 fn a_version_1_directory_reads_and_is_raised_by_its_first_compaction() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = Options {
-        fsync: FsyncPolicy::Never,
-        seal_delay: Duration::from_secs(3600 * 1000),
-        ..Options::default()
-    };
+    let opts = seal_by_hand();
     let store = Store::open(dir.path(), opts.clone()).unwrap();
     for i in 0..8_640u64 {
         let p = point(
@@ -411,11 +408,7 @@ fn a_version_1_directory_reads_and_is_raised_by_its_first_compaction() {
 #[test]
 fn a_damaged_source_keeps_its_day_uncompacted_with_one_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = Options {
-        fsync: FsyncPolicy::Never,
-        seal_delay: Duration::from_secs(3600 * 1000),
-        ..Options::default()
-    };
+    let opts = seal_by_hand();
     let store = Store::open(dir.path(), opts.clone()).unwrap();
     for i in 0..1_440u64 {
         let t = T0 + i * 60_000;

@@ -32,6 +32,7 @@ pub(crate) fn evaluate<S: Source + ?Sized>(
     let mut float_reads = ctx
         .source
         .read_buckets_many(&float_ids, start_ms, end_ms, step_ms);
+    // `select` puts each series in one group: its read is moved out, not copied.
     let mut take_read = |id| {
         float_ids
             .binary_search(&id)

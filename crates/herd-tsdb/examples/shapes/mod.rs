@@ -1,6 +1,19 @@
 //! Statsd-shaped values for the store's examples (`bytes_per_sample`, `encodings`): one
 //! generator, so both measure the same traffic.
 
+/// This process's resident set (`VmRSS`), in KiB (0 where `/proc` is missing).
+#[allow(dead_code)] // not every example measures memory
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// A xorshift generator: the same traffic every run.
 pub struct Rng(pub u64);
 
