@@ -16,12 +16,14 @@ Reports, with the machine and every command line:
     runs another build of herd, to compare two builds in one run).
 
 Run `bench/ingest/install-peers.sh` first for the peers (they are skipped when missing).
-Usage: bench/ingest/ingest.py [--quick] [--json FILE] [--only herd|peers|low] [--herd PATH]
+Usage: bench/ingest/ingest.py [--quick] [--json FILE] [--only herd|peers|low|store] [--herd PATH]
+       [--store-seconds N] [--store-reps N] [--store-blast 'BLAST FLAGS']
 """
 import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import socket
@@ -255,17 +257,23 @@ def run_store(args, tmp):
     35 s, so three 10 s flushes are stored; daemon CPU-s and RSS with `--data-dir` and with
     `--no-store`, alternating, twice each."""
     rows = []
-    duration = 12 if args.quick else 35
-    for rep in range(2):
+    duration = args.store_seconds or (12 if args.quick else 35)
+    extra = shlex.split(args.store_blast or "")
+    for rep in range(args.store_reps):
         for store in (False, True):
             sock = os.path.join(tmp, f"store{rep}{store}.sock")
             http = free_port(socket.SOCK_STREAM)
-            extra = ["--data-dir", os.path.join(tmp, f"data{rep}")] if store else ["--no-store"]
-            d = herd_statsd(["--udp", "off", "--uds", sock, *extra], http)
-            row = measure(d, f"unixgram://{sock}", 200_000, duration, 100_000, 8192, http_port=http)
+            where = ["--data-dir", os.path.join(tmp, f"data{rep}")] if store else ["--no-store"]
+            d = herd_statsd(["--udp", "off", "--uds", sock, *where], http)
+            row = measure(d, f"unixgram://{sock}", 200_000, duration, 100_000, 8192, extra, http_port=http)
             row["store"] = store
             if store:
                 row["store_points"] = int(scrape(http).get("herd_store_points_total", 0))
+                with urllib.request.urlopen(f"http://127.0.0.1:{http}/api/herd/store/stats") as r:
+                    stats = json.load(r)
+                row["store_series"] = stats["series"]
+                row["index_bytes"] = stats["index_bytes"]
+                row["head_bytes"] = stats["head_bytes"]
             d.stop()
             rows.append(row)
     return rows
@@ -344,6 +352,9 @@ def main():
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--only", choices=["herd", "peers", "low", "store"], help="run one part")
     ap.add_argument("--herd", help="the herd binary to measure (default: target/release/herd)")
+    ap.add_argument("--store-seconds", type=int, help="length of each --only store run (default 35 s)")
+    ap.add_argument("--store-reps", type=int, default=2, help="--only store: pairs of runs (default 2)")
+    ap.add_argument("--store-blast", help="--only store: more `herd blast` flags, e.g. '--metric-names 500 --tag-pool 2000'")
     args = ap.parse_args()
     if args.herd:
         global HERD

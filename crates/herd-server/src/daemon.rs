@@ -140,7 +140,7 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
 /// Opens the store (when configured), binds every configured listener and starts the
 /// pipeline; `sinks` take each flush after the store.
 pub fn start(config: &ServerConfig, sinks: Vec<Box<dyn Sink>>) -> Result<Running, StartError> {
-    crate::sys::one_malloc_arena();
+    crate::sys::tune_allocator();
     let telemetry = Arc::new(Telemetry::default());
     let stop = Arc::new(AtomicBool::new(false));
     let mut bound = Bound::default();

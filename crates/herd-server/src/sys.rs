@@ -5,15 +5,20 @@
 use std::io;
 use std::os::fd::RawFd;
 
-/// Asks glibc's allocator for a single arena.
+/// Sets glibc's allocator for a long-lived daemon: a single arena, and a fixed mmap threshold.
 ///
 /// By default each thread that allocates gets an arena of its own, and memory freed in one is
 /// not reused by another: the flush thread's points and the worker's states then peak side by
 /// side (100k contexts with a flush inside the run: 63.7 MiB peak RSS at worst with per-thread
 /// arenas, 54.3 with one; `docs/benchmarks.md`).
 /// The daemon's threads allocate rarely (new contexts, new bucket states, flushes), so the
-/// shared lock costs nothing measurable. A no-op with other C libraries.
-pub fn one_malloc_arena() {
+/// shared lock costs nothing measurable.
+///
+/// Allocations of 128 KiB and more are mapped and unmapped on their own (glibc would raise
+/// this threshold as such blocks are freed, and then keep a flush's big buffers, the store's
+/// ~2.3 MB log record at 100k points among them, inside its heap). A no-op with other C
+/// libraries.
+pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` only changes an allocator parameter; any value is accepted or refused
     // (returning 0), and it may be called at any time.

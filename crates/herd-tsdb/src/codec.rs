@@ -3,6 +3,24 @@
 
 use herd_aggregate::Sketch;
 
+/// `v` as a LEB128 varint, in a buffer of its own: the bytes and how many are used.
+pub(crate) fn varint_bytes(mut v: u64) -> ([u8; 10], usize) {
+    let mut out = [0u8; 10];
+    let mut len = 0;
+    while v >= 0x80 {
+        out[len] = (v as u8) | 0x80;
+        v >>= 7;
+        len += 1;
+    }
+    out[len] = v as u8;
+    (out, len + 1)
+}
+
+/// `v` zigzag-mapped to unsigned (small magnitudes, either sign, stay small).
+pub(crate) fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
 /// Appends encoded values to a byte vector.
 #[derive(Debug, Default)]
 pub(crate) struct Writer {
@@ -14,16 +32,13 @@ impl Writer {
         self.buf.push(v);
     }
 
-    pub(crate) fn varint(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.buf.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        self.buf.push(v as u8);
+    pub(crate) fn varint(&mut self, v: u64) {
+        let (bytes, len) = varint_bytes(v);
+        self.buf.extend_from_slice(&bytes[..len]);
     }
 
     pub(crate) fn zigzag(&mut self, v: i64) {
-        self.varint(((v << 1) ^ (v >> 63)) as u64);
+        self.varint(zigzag(v));
     }
 
     pub(crate) fn f64(&mut self, v: f64) {

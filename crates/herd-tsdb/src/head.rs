@@ -117,22 +117,14 @@ impl Chunk {
         self.tail = tail.into_boxed_slice();
     }
 
-    /// Encodes the time of a new point (a zigzag delta-of-delta varint) into `out`; its length.
-    fn encode_ts(&mut self, t: i64, out: &mut [u8; 10]) -> usize {
+    /// Takes the time of a new point; its encoding (a zigzag delta-of-delta varint) and length.
+    fn encode_ts(&mut self, t: i64) -> ([u8; 10], usize) {
         let delta = t.wrapping_sub(self.last_ts);
         let dod = delta.wrapping_sub(self.last_delta);
         self.last_delta = delta;
         self.last_ts = t;
         self.n += 1;
-        let mut z = ((dod << 1) ^ (dod >> 63)) as u64;
-        let mut len = 0;
-        while z >= 0x80 {
-            out[len] = (z as u8) | 0x80;
-            z >>= 7;
-            len += 1;
-        }
-        out[len] = z as u8;
-        len + 1
+        crate::codec::varint_bytes(crate::codec::zigzag(dod))
     }
 
     /// Points in the tail.
@@ -156,8 +148,7 @@ impl Chunk {
     pub(crate) fn push(&mut self, t: i64, v: f64, id: SeriesId, runs: &mut Runs) {
         let x = v.to_bits() ^ self.last_bits;
         self.last_bits = v.to_bits();
-        let mut ts = [0u8; 10];
-        let ts_len = self.encode_ts(t, &mut ts);
+        let (ts, ts_len) = self.encode_ts(t);
         let mut point = [0u8; 19];
         point[..ts_len].copy_from_slice(&ts[..ts_len]);
         let mut len = ts_len + 1;
@@ -214,8 +205,7 @@ impl Chunk {
 
     /// Appends a sketch point of series `id`.
     pub(crate) fn push_sketch(&mut self, t: i64, s: &Sketch, id: SeriesId, runs: &mut Runs) {
-        let mut ts = [0u8; 10];
-        let ts_len = self.encode_ts(t, &mut ts);
+        let (ts, ts_len) = self.encode_ts(t);
         self.n |= SKETCHES;
         let mut w = Writer {
             buf: Vec::with_capacity(ts_len + 64),
