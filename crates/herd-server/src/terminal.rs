@@ -6,20 +6,24 @@ use std::fmt::Write as _;
 use herd_tsdb::Stats;
 use serde_json::{json, Value};
 
-/// A time as `herd query --from/--to` take it: `now`, `-<duration>` before now (`-15m`,
-/// `-1h`, `-7d`), or POSIX seconds. Seconds since the epoch.
-pub fn parse_time(text: &str, now_s: i64) -> Result<i64, String> {
+/// A time given as `now`, `-15m`, `-1h`, `-7d` or POSIX seconds, in milliseconds. `now` and
+/// `-15m` keep the clock's milliseconds, so a range
+/// ending `now` holds the points stamped in the current second (a shutdown's last flush is
+/// stamped with the start of its open interval, often less than a second earlier).
+pub fn parse_time_ms(text: &str, now_ms: i64) -> Result<i64, String> {
     let t = text.trim();
+    let bad = || format!("`{text}`: expected now, -15m, -1h, -7d or POSIX seconds");
     if t == "now" {
-        return Ok(now_s);
+        return Ok(now_ms);
     }
     if let Some(ago) = t.strip_prefix('-') {
         return crate::config::parse_duration(ago)
-            .map(|d| now_s - d.as_secs() as i64)
-            .ok_or_else(|| format!("`{text}`: expected now, -15m, -1h, -7d or POSIX seconds"));
+            .map(|d| now_ms.saturating_sub(d.as_millis() as i64))
+            .ok_or_else(bad);
     }
     t.parse::<i64>()
-        .map_err(|_| format!("`{text}`: expected now, -15m, -1h, -7d or POSIX seconds"))
+        .map(|s| s.saturating_mul(1000))
+        .map_err(|_| bad())
 }
 
 /// A series' label: its expression (metric, scope and group).
@@ -152,11 +156,11 @@ mod tests {
 
     #[test]
     fn times_are_now_relative_or_absolute() {
-        assert_eq!(parse_time("now", 1000), Ok(1000));
-        assert_eq!(parse_time("-1h", 10_000), Ok(6400));
-        assert_eq!(parse_time("-7d", 700_000), Ok(95_200));
-        assert_eq!(parse_time("1700000000", 0), Ok(1_700_000_000));
-        assert!(parse_time("yesterday", 0).unwrap_err().contains("-1h"));
+        assert_eq!(parse_time_ms("now", 1_000_250), Ok(1_000_250));
+        assert_eq!(parse_time_ms("-1h", 10_000_250), Ok(6_400_250));
+        assert_eq!(parse_time_ms("-7d", 700_000_000), Ok(95_200_000));
+        assert_eq!(parse_time_ms("1700000000", 0), Ok(1_700_000_000_000));
+        assert!(parse_time_ms("yesterday", 0).unwrap_err().contains("-1h"));
     }
 
     #[test]

@@ -356,3 +356,44 @@ fn herd_query_and_herd_store_ask_the_daemon_or_the_directory() {
     assert_eq!(out.code, Some(0));
     assert_eq!(hits(), 10.0);
 }
+
+/// `herd query --to now` holds the current second: a shutdown's last flush is stamped with
+/// the start of its open interval, often less than a second before the next query (the demo
+/// once missed its last 0.7 s of requests that way).
+#[test]
+fn a_range_ending_now_holds_the_points_of_the_current_second() {
+    let d = Daemon::start(&["--flush-interval", "1s"]);
+    let dir = d.data.path().to_str().unwrap().to_owned();
+    let stamp = now_s() + 2;
+    send(d.udp.unwrap(), &[&format!("cli.now:5|g|T{stamp}")]);
+    wait_for_points(d.http.unwrap(), "max:cli.now{*}");
+    let stopped = d.stop();
+    assert_eq!(stopped.code, Some(0));
+    // Into the second the point is stamped with (a slow machine may already be past it; the
+    // answer is the same then).
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    if ms < stamp * 1000 + 50 {
+        std::thread::sleep(Duration::from_millis((stamp * 1000 + 50 - ms) as u64));
+    }
+    // One-second intervals, so that the point's interval starts where `now` is cut.
+    let out = herd(&[
+        "query",
+        "max:cli.now{*}.rollup(max, 1)",
+        "--from",
+        "-1m",
+        "--data-dir",
+        &dir,
+        "--format",
+        "csv",
+    ]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(csv.lines().any(|l| l.ends_with(",5")), "{csv}");
+}

@@ -34,26 +34,17 @@ pub struct Args {
     pub token: Option<String>,
 }
 
-fn now_s() -> i64 {
-    (herd_server::clock::now_ms() / 1000) as i64
-}
-
 /// The v1 answer from a data directory, opened for this query.
 fn from_directory(
     dir: &PathBuf,
     query: &str,
-    from: i64,
-    to: i64,
+    from_ms: i64,
+    to_ms: i64,
 ) -> anyhow::Result<serde_json::Value> {
     let store = herd_tsdb_open(dir)?;
     let source = herd_server::store::StoreSource(&store);
-    let answer = herd_query::evaluate(
-        &source,
-        query,
-        from.saturating_mul(1000),
-        to.saturating_mul(1000),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let answer =
+        herd_query::evaluate(&source, query, from_ms, to_ms).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(herd_query::to_v1_json(&answer))
 }
 
@@ -62,8 +53,10 @@ pub fn herd_tsdb_open(dir: &PathBuf) -> anyhow::Result<herd_tsdb::Store> {
     herd_tsdb::Store::open_read_only(dir).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// The v1 answer of the running daemon at `--url`.
-fn ask_daemon(args: &Args, from: i64, to: i64) -> anyhow::Result<serde_json::Value> {
+/// The v1 answer of the running daemon at `--url`. The API takes whole seconds: the range
+/// is widened to them, so that `now` holds the current second.
+fn ask_daemon(args: &Args, from_ms: i64, to_ms: i64) -> anyhow::Result<serde_json::Value> {
+    let (from, to) = (from_ms.div_euclid(1000), (to_ms + 999).div_euclid(1000));
     let path = format!(
         "/api/v1/query?from={from}&to={to}&query={}",
         client::encode(&args.query)
@@ -82,9 +75,10 @@ fn ask_daemon(args: &Args, from: i64, to: i64) -> anyhow::Result<serde_json::Val
 
 /// Runs `herd query`.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let now = now_s();
-    let from = terminal::parse_time(&args.from, now).map_err(|e| anyhow::anyhow!("--from {e}"))?;
-    let to = terminal::parse_time(&args.to, now).map_err(|e| anyhow::anyhow!("--to {e}"))?;
+    let now = herd_server::clock::now_ms() as i64;
+    let from =
+        terminal::parse_time_ms(&args.from, now).map_err(|e| anyhow::anyhow!("--from {e}"))?;
+    let to = terminal::parse_time_ms(&args.to, now).map_err(|e| anyhow::anyhow!("--to {e}"))?;
     let answer = if let Some(dir) = &args.data_dir {
         from_directory(dir, &args.query, from, to)?
     } else {
