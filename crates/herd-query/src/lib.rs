@@ -46,5 +46,7 @@ pub use eval::{evaluate, evaluate_list, MAX_TIME_MS};
 pub use memory::MemorySource;
 pub use parse::query::{parse_scope, MAX_FILL_LIMIT, MAX_ROLLUP_S};
 pub use parse::{parse, parse_expr, MAX_DEPTH, MAX_LEN};
-pub use result::{to_v1_json, to_v1_json_bytes, v1_error_json, QueryResult, ResultSeries};
+pub use result::{
+    to_columns_json_bytes, to_v1_json, to_v1_json_bytes, v1_error_json, QueryResult, ResultSeries,
+};
 pub use source::{Bucket, SeriesId, SeriesKey, SeriesKind, Source};

@@ -3,7 +3,9 @@
 
 mod support;
 
-use herd_query::{to_v1_json, to_v1_json_bytes, v1_error_json, MemorySource, SeriesKind};
+use herd_query::{
+    to_columns_json_bytes, to_v1_json, to_v1_json_bytes, v1_error_json, MemorySource, SeriesKind,
+};
 use serde_json::json;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -166,5 +168,48 @@ fn the_bytes_the_daemon_sends_are_the_tree_written_out() {
             to_v1_json(&r).to_string(),
             "{q}"
         );
+    }
+}
+
+#[test]
+fn the_columns_answer_has_every_point_at_start_plus_i_intervals() {
+    for q in [
+        "avg:app.queue.depth{env:prod} by {host}, sum:app.queue.depth{*} * 2",
+        "avg:app.queue.depth{*}.rollup(avg, 10)",
+        "max:app.queue.depth{host:nowhere}",
+    ] {
+        let r = ask(&data(), q, 0, 3600);
+        let pairs = to_v1_json(&r);
+        let columns: serde_json::Value =
+            serde_json::from_slice(&to_columns_json_bytes(&r)).unwrap();
+        let (a, b) = (
+            pairs["series"].as_array().unwrap(),
+            columns["series"].as_array().unwrap(),
+        );
+        assert_eq!(a.len(), b.len(), "{q}");
+        for (p, c) in a.iter().zip(b) {
+            assert!(c.get("pointlist").is_none(), "{q}: {c}");
+            let values = c["values"].as_array().unwrap();
+            let points = p["pointlist"].as_array().unwrap();
+            assert_eq!(values.len(), points.len(), "{q}");
+            let (start, step) = (
+                c["start"].as_f64().unwrap(),
+                c["interval"].as_f64().unwrap(),
+            );
+            for (i, (v, pt)) in values.iter().zip(points).enumerate() {
+                assert_eq!(
+                    pt[0].as_f64().unwrap(),
+                    start + i as f64 * step * 1000.0,
+                    "{q}"
+                );
+                assert_eq!(*v, pt[1], "{q}");
+            }
+            // Everything else is the same.
+            let (mut p, mut c) = (p.clone(), c.clone());
+            p.as_object_mut().unwrap().remove("pointlist");
+            c.as_object_mut().unwrap().remove("values");
+            assert_eq!(p, c, "{q}");
+        }
+        assert_eq!(pairs["to_date"], columns["to_date"], "{q}");
     }
 }

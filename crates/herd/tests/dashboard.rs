@@ -113,7 +113,8 @@ const SHOP: &str = r#"{"title": "Shop", "widgets": [
    "layout": {"x": 0, "y": 0, "w": 12, "h": 2}}
 ]}"#;
 
-/// Sends `shop.requests` for three routes (1 each per round) and a distribution until `stop`.
+/// Sends `shop.requests` for three routes (1 each per round), a distribution and a gauge of
+/// twelve workers (a chart of many series) until `stop`.
 fn feed(udp: SocketAddr, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
     std::thread::spawn(move || {
         let s = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -124,6 +125,13 @@ fn feed(udp: SocketAddr, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> 
                     .unwrap();
             }
             s.send_to(b"shop.latency:12|d|#route:/a", udp).unwrap();
+            for worker in 0..12 {
+                s.send_to(
+                    format!("shop.busy:{worker}|g|#worker:w{worker:02}").as_bytes(),
+                    udp,
+                )
+                .unwrap();
+            }
             if rounds % 200 == 0 {
                 s.send_to(b"_e{6,5}:deploy|v1.20", udp).unwrap();
                 s.send_to(b"_sc|shop.db|0|m:fine", udp).unwrap();

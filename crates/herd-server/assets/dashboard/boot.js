@@ -25,8 +25,9 @@ window.HerdBoot = (function () {
     return [range.from, range.to];
   }
 
+  // Answers as columns (herd's `points=columns`: a series' values in one array).
   function queryUrl(q, from, to) {
-    return `/api/v1/query?from=${from}&to=${to}&query=${encodeURIComponent(q)}`;
+    return `/api/v1/query?from=${from}&to=${to}&points=columns&query=${encodeURIComponent(q)}`;
   }
 
   const early = new Map();   // url -> Promise<Response>, until taken

@@ -22,21 +22,86 @@
     return tags ? `${head} ${tags}` : head;
   }
 
+  // A series' points as [ms, value] pairs, from either form of the answer.
+  function pairs(s) {
+    if (s.pointlist) return s.pointlist;
+    const step = s.interval * 1000;
+    return s.values.map((v, i) => [s.start + i * step, v]);
+  }
+
   // Every series of every answer on one time axis (seconds), null where a series has no point.
+  // The dashboard asks for answers as columns (`points=columns`: `values[i]` at `start + i ×
+  // interval`): on one interval, a series' values are the chart's column as they are, or
+  // shifted by whole intervals, and no point is looked up (a page's first draw runs before
+  // the JavaScript engine has compiled any loop).
   function align(answers) {
     const all = [];
     answers.forEach((a) => (a.series || []).forEach((s) => all.push(s)));
+    const many = answers.length > 1;
+    const labels = all.map((s) => label(s, many));
+    const step = all.length ? all[0].interval * 1000 : 0;
+    const lo = Math.min(...all.map((s) => s.start));
+    if (step > 0 && all.every((s) => s.values && s.interval * 1000 === step && (s.start - lo) % step === 0)) {
+      const hi = Math.max(...all.map((s) => s.start + (s.values.length - 1) * step));
+      const n = (hi - lo) / step + 1;
+      const xs = new Array(n);
+      for (let i = 0; i < n; i++) xs[i] = (lo + i * step) / 1000;
+      const columns = all.map((s) => {
+        const off = (s.start - lo) / step;
+        if (off === 0 && s.values.length === n) return s.values;
+        const col = new Array(n).fill(null);
+        for (let i = 0; i < s.values.length; i++) col[off + i] = s.values[i];
+        return col;
+      });
+      return { xs, columns, labels };
+    }
+    const lists = all.map(pairs);
     const times = new Set();
-    all.forEach((s) => s.pointlist.forEach((p) => times.add(p[0])));
+    lists.forEach((l) => l.forEach((p) => times.add(p[0])));
     const xs = Array.from(times).sort((a, b) => a - b);
     const at = new Map(xs.map((t, i) => [t, i]));
-    const many = answers.length > 1;
-    const columns = all.map((s) => {
+    const columns = lists.map((l) => {
       const col = new Array(xs.length).fill(null);
-      s.pointlist.forEach((p) => { col[at.get(p[0])] = p[1]; });
+      l.forEach((p) => { col[at.get(p[0])] = p[1]; });
       return col;
     });
-    return { xs: xs.map((t) => t / 1000), columns, labels: all.map((s) => label(s, many)) };
+    return { xs: xs.map((t) => t / 1000), columns, labels };
+  }
+
+  // Above this many series a chart gets the list legend (below), not uPlot's table.
+  const MANY = 10;
+  // The list legend's height (px), reserved before it is built.
+  const LIST_HEIGHT = 46;
+
+  // A chart with many series: a wrapping list of toggles, the value under the cursor after
+  // each name, built after the chart has been painted (uPlot's legend is a table of a row and
+  // four cells a series, which the page laid out before the first paint: 100-series charts
+  // took ~25 ms more each). Its space is held from the start, so nothing moves when it comes.
+  function listLegend(u, labels, box) {
+    const values = [];
+    labels.forEach((name, i) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "legend-item";
+      b.setAttribute("aria-pressed", "true");
+      const swatch = document.createElement("i");
+      swatch.style.background = PALETTE[i % PALETTE.length];
+      const v = document.createElement("span");
+      v.className = "v";
+      b.append(swatch, name, v);
+      b.addEventListener("click", () => {
+        const show = !u.series[i + 1].show;
+        u.setSeries(i + 1, { show });
+        b.setAttribute("aria-pressed", String(show));
+      });
+      values.push(v);
+      box.appendChild(b);
+    });
+    return (idx) => {
+      values.forEach((v, i) => {
+        v.textContent = idx == null ? "" : " " + short(u.data[i + 1][idx]);
+      });
+    };
   }
 
   function short(v) {
@@ -106,25 +171,40 @@
     const text = css("--text"), grid = css("--grid"), muted = css("--muted");
     const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const series = [{ value: (u, v) => v == null ? "–" : new Date(v * 1000).toLocaleString() }];
+    // Hairlines when many series share a chart: a 1.5 px anti-aliased stroke costs the
+    // browser's software rasteriser about four times a 1 px one (100 series of 288 points:
+    // ~30 ms a frame against ~7 ms), and a hundred lines are told apart by colour anyway.
+    const many = data.labels.length > MANY;
+    const width = many ? 1 : 1.5;
     data.labels.forEach((name, i) => series.push({
       label: name,
       stroke: PALETTE[i % PALETTE.length],
-      width: 1.5,
+      width,
       spanGaps: false,
       value: (u, v) => short(v),
     }));
+    // The list legend's box comes first, its height held: the plot gets the rest exactly.
+    let list = null, showValues = null;
+    if (many) {
+      list = document.createElement("div");
+      list.className = "legend-list";
+      list.setAttribute("role", "group");
+      list.setAttribute("aria-label", "Series");
+      list.style.height = LIST_HEIGHT + "px";
+    }
     const u = new uPlot({
       width: Math.max(el.clientWidth, 200),
-      height: Math.max(el.clientHeight - 40, 80),
+      height: Math.max(el.clientHeight - (many ? LIST_HEIGHT + 4 : 40), 80),
       series,
       scales: { x: { time: true, range: () => [state.from, state.to] } },
       axes: [
         Object.assign({}, axis, { stroke: muted, space: 80 }),
         Object.assign({}, axis, { size: 56, values: (u, vals) => vals.map(short) }),
       ],
-      legend: { live: true },
+      legend: { show: !many, live: true },
       cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: {
+        setCursor: [(u) => { if (showValues) showValues(u.cursor.idx); }],
         setSelect: [(u) => {
           if (u.select.width < 5 || !state.onZoom) return;
           const a = u.posToVal(u.select.left, "x");
@@ -151,15 +231,23 @@
       });
       row.addEventListener("click", () => row.setAttribute("aria-pressed", String(u.series[i].show)));
     });
-    // The legend's height is known once drawn: give the plot what is left.
+    // uPlot's legend is as tall as its rows: the plot gets what is left once it is laid out
+    // (at the resize observer's first call, after the page's layout: reading the legend's
+    // height here would lay the page out again for every chart drawn).
     const fit = () => {
-      const legend = u.root.querySelector(".u-legend");
+      const legend = list || u.root.querySelector(".u-legend");
       const h = el.clientHeight - (legend ? legend.offsetHeight : 0) - 4;
-      u.setSize({ width: Math.max(el.clientWidth, 200), height: Math.max(h, 80) });
+      const w = Math.max(el.clientWidth, 200), height = Math.max(h, 80);
+      if (w !== u.width || height !== u.height) u.setSize({ width: w, height });
     };
-    fit();
     const ro = new ResizeObserver(() => fit());
     ro.observe(el);
+    if (list) {
+      el.appendChild(list);
+      requestAnimationFrame(() => setTimeout(() => {
+        if (el._herd && el._herd.u === u) showValues = listLegend(u, data.labels, list);
+      }));
+    }
     el._herd = { el, u, ro, state, labels: data.labels };
     live.add(el._herd);
     return u;

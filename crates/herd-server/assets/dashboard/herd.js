@@ -246,8 +246,9 @@
     function last(answer) {
       let total = null;
       for (const s of answer ? answer.series : []) {
-        for (let i = s.pointlist.length - 1; i >= 0; i--) {
-          if (s.pointlist[i][1] != null) { total = (total || 0) + s.pointlist[i][1]; break; }
+        const values = s.values || s.pointlist.map((p) => p[1]);
+        for (let i = values.length - 1; i >= 0; i--) {
+          if (values[i] != null) { total = (total || 0) + values[i]; break; }
         }
       }
       return total;

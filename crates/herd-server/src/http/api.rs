@@ -119,7 +119,7 @@ async fn query(
     headers: axum::http::HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let run = || -> Result<(String, i64, i64), ApiError> {
+    let run = || -> Result<(String, i64, i64, bool), ApiError> {
         let text = params
             .get("query")
             .filter(|q| !q.trim().is_empty())
@@ -131,9 +131,20 @@ async fn query(
             .clone();
         let from = seconds(&params, "from", None)?;
         let to = seconds(&params, "to", None)?;
-        Ok((text, from, to))
+        // herd's own: `points=columns` writes each series' values as one array (the
+        // dashboard's form); `pairs`, the default, is Datadog's pointlist.
+        let columns = match params.get("points").map(String::as_str) {
+            None | Some("pairs") => false,
+            Some("columns") => true,
+            Some(other) => {
+                return Err(bad_request(&format!(
+                    "parameter `points` = `{other}`: expected pairs (the default) or columns"
+                )))
+            }
+        };
+        Ok((text, from, to, columns))
     };
-    let (text, from, to) = match run() {
+    let (text, from, to, columns) = match run() {
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
@@ -147,7 +158,11 @@ async fn query(
             from.saturating_mul(1000),
             to.saturating_mul(1000),
         )?;
-        let body = to_v1_json_bytes(&result);
+        let body = if columns {
+            herd_query::to_columns_json_bytes(&result)
+        } else {
+            to_v1_json_bytes(&result)
+        };
         Ok::<_, QueryError>(match gzip.then(|| super::gzip::compress_bytes(&body)) {
             Some(Ok(zipped)) => (zipped, true),
             _ => (body, false),

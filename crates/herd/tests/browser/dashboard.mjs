@@ -179,6 +179,27 @@ async function first(context) {
   await page.locator("#query").press("Enter");
   await page.locator(".panel[data-series='2']").waitFor();
   seen.typed_series = 2;
+  // Many series (12 workers): the list legend names the API's series, toggles one, and shows
+  // the values under the cursor.
+  await page.locator("#query").fill("avg:shop.busy{*} by {worker}");
+  await page.locator("#query").press("Enter");
+  const many = page.locator(".panel[data-series='12']");
+  await many.locator(".legend-list .legend-item").nth(11).waitFor();
+  const items = await many.locator(".legend-item").allTextContents();
+  const nowS = Math.floor(Date.now() / 1000);
+  const workers = await expectedLabels(["avg:shop.busy{*} by {worker}"], nowS - 3600, nowS + 60);
+  check(JSON.stringify(items) === JSON.stringify(workers), `list legend ${JSON.stringify(items)}, API ${JSON.stringify(workers)}`);
+  const third = many.locator(".legend-item").nth(2);
+  await third.click();
+  check(await third.getAttribute("aria-pressed") === "false", "a list legend entry toggles its series off");
+  await third.press("Enter");
+  check(await third.getAttribute("aria-pressed") === "true", "and back on from the keyboard");
+  const plot = await many.locator("canvas").first().boundingBox();
+  await page.mouse.move(plot.x + plot.width - 30, plot.y + plot.height / 2);
+  await page.waitForFunction(() => [...document.querySelectorAll(".legend-item .v")].some((v) => v.textContent.trim()));
+  const values = await many.locator(".legend-item .v").allTextContents();
+  check(values.filter((v) => v.trim()).length >= 10, `values under the cursor: ${JSON.stringify(values)}`);
+  seen.many_series = items.length;
   await page.screenshot({ path: `${out}/explore.png`, fullPage: true });
 
   // A bad query: the API's error, with its column, under the box.
