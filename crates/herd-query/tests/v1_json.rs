@@ -182,12 +182,12 @@ fn the_columns_answer_has_every_point_at_start_plus_i_intervals() {
         let pairs = to_v1_json(&r);
         let columns: serde_json::Value =
             serde_json::from_slice(&to_columns_json_bytes(&r)).unwrap();
-        let (a, b) = (
+        let (with_pairs, with_columns) = (
             pairs["series"].as_array().unwrap(),
             columns["series"].as_array().unwrap(),
         );
-        assert_eq!(a.len(), b.len(), "{q}");
-        for (p, c) in a.iter().zip(b) {
+        assert_eq!(with_pairs.len(), with_columns.len(), "{q}");
+        for (p, c) in with_pairs.iter().zip(with_columns) {
             assert!(c.get("pointlist").is_none(), "{q}: {c}");
             let values = c["values"].as_array().unwrap();
             let points = p["pointlist"].as_array().unwrap();
@@ -205,10 +205,10 @@ fn the_columns_answer_has_every_point_at_start_plus_i_intervals() {
                 assert_eq!(*v, pt[1], "{q}");
             }
             // Everything else is the same.
-            let (mut p, mut c) = (p.clone(), c.clone());
-            p.as_object_mut().unwrap().remove("pointlist");
-            c.as_object_mut().unwrap().remove("values");
-            assert_eq!(p, c, "{q}");
+            let (mut rest_p, mut rest_c) = (p.clone(), c.clone());
+            rest_p.as_object_mut().unwrap().remove("pointlist");
+            rest_c.as_object_mut().unwrap().remove("values");
+            assert_eq!(rest_p, rest_c, "{q}");
         }
         assert_eq!(pairs["to_date"], columns["to_date"], "{q}");
     }
