@@ -28,12 +28,14 @@ mod point;
 mod resolve;
 pub mod sketch;
 mod state;
+mod summary;
 
 pub use aggregator::{Aggregator, Outcome};
 pub use config::{parse_percentile, AggregateConfig, HistogramAggregate};
 pub use context::{Context, ContextId, ContextTags, Contexts, KeyHasher};
 pub use point::{CheckRecord, EventRecord, Flush, Point, PointKind, Value};
 pub use sketch::Sketch;
+pub use summary::Summary;
 
 /// Hash sets of strings: a fast hasher with a random seed.
 pub(crate) type HashSet<T> = hashbrown::HashSet<T, foldhash::fast::RandomState>;

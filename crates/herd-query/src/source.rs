@@ -36,20 +36,8 @@ pub struct SeriesKey {
     pub interval_ms: u64,
 }
 
-/// One aligned time bucket of a float series.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bucket {
-    /// Start, Unix milliseconds, a multiple of the step asked for.
-    pub start_ms: i64,
-    /// Smallest point.
-    pub min: f64,
-    /// Largest point.
-    pub max: f64,
-    /// Sum of the points.
-    pub sum: f64,
-    /// Number of points (at least 1).
-    pub count: u64,
-}
+/// One aligned time bucket of a float series: min, max, sum and count (the store's own type).
+pub use herd_aggregate::Summary as Bucket;
 
 /// Where series and their points come from: the store, or [`crate::MemorySource`].
 pub trait Source {
@@ -64,17 +52,20 @@ pub trait Source {
     fn read_buckets(&self, id: SeriesId, from_ms: i64, to_ms: i64, step_ms: i64) -> Vec<Bucket>;
 
     /// [`Source::read_buckets`] of many series, in the order of `ids` (a store reads them
-    /// in one pass; this default asks one by one).
+    /// in one pass, and shares one read between queries asking the same at once; this
+    /// default asks one by one).
     fn read_buckets_many(
         &self,
         ids: &[SeriesId],
         from_ms: i64,
         to_ms: i64,
         step_ms: i64,
-    ) -> Vec<Vec<Bucket>> {
-        ids.iter()
-            .map(|&id| self.read_buckets(id, from_ms, to_ms, step_ms))
-            .collect()
+    ) -> std::sync::Arc<Vec<Vec<Bucket>>> {
+        std::sync::Arc::new(
+            ids.iter()
+                .map(|&id| self.read_buckets(id, from_ms, to_ms, step_ms))
+                .collect(),
+        )
     }
 
     /// The non-empty buckets of a distribution series: one merged sketch per aligned step,

@@ -76,16 +76,6 @@ fn kind(k: herd_tsdb::SeriesKind) -> query::SeriesKind {
     }
 }
 
-fn bucket(b: herd_tsdb::Bucket) -> query::Bucket {
-    query::Bucket {
-        start_ms: b.start_ms,
-        min: b.min,
-        max: b.max,
-        sum: b.sum,
-        count: b.count,
-    }
-}
-
 impl query::Source for StoreSource<'_> {
     fn metric_names(&self) -> Vec<String> {
         self.0.metric_names()
@@ -117,9 +107,6 @@ impl query::Source for StoreSource<'_> {
     ) -> Vec<query::Bucket> {
         self.0
             .read_buckets(herd_tsdb::SeriesId(id.0), from_ms, to_ms, step_ms)
-            .into_iter()
-            .map(bucket)
-            .collect()
     }
 
     fn read_buckets_many(
@@ -128,12 +115,9 @@ impl query::Source for StoreSource<'_> {
         from_ms: i64,
         to_ms: i64,
         step_ms: i64,
-    ) -> Vec<Vec<query::Bucket>> {
+    ) -> std::sync::Arc<Vec<Vec<query::Bucket>>> {
         self.0
             .read_buckets_many(&tsdb_ids(ids), from_ms, to_ms, step_ms)
-            .into_iter()
-            .map(|read| read.into_iter().map(bucket).collect())
-            .collect()
     }
 
     fn read_sketches(

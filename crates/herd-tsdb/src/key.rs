@@ -77,51 +77,8 @@ pub struct SeriesKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SeriesId(pub u64);
 
-/// One aligned time bucket of a float series, from raw points or from rollups.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bucket {
-    /// The bucket's start, a multiple of the step, in milliseconds since the epoch.
-    pub start_ms: i64,
-    /// Smallest value.
-    pub min: f64,
-    /// Largest value.
-    pub max: f64,
-    /// Sum of the values.
-    pub sum: f64,
-    /// Number of values (for sketch series, of samples).
-    pub count: u64,
-}
-
-impl Bucket {
-    /// A bucket holding one value.
-    pub(crate) fn one(start_ms: i64, v: f64) -> Self {
-        Self {
-            start_ms,
-            min: v,
-            max: v,
-            sum: v,
-            count: 1,
-        }
-    }
-
-    /// Adds another bucket's values (same start).
-    pub(crate) fn merge(&mut self, other: &Bucket) {
-        if other.count == 0 {
-            return;
-        }
-        if self.count == 0 {
-            *self = Bucket {
-                start_ms: self.start_ms,
-                ..*other
-            };
-            return;
-        }
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
-        self.sum += other.sum;
-        self.count += other.count;
-    }
-}
+/// One aligned time bucket of a float series (shared with the query language).
+pub use herd_aggregate::Summary as Bucket;
 
 /// The start of the aligned bucket of `step_ms` that holds `t_ms` (Euclidean, so times before
 /// the epoch land in the right bucket too).

@@ -46,7 +46,7 @@ fn many_series_read_at_once_equal_each_read_alone() {
     for step in [60_000, 300_000, 600_000, 3_600_000, 20_000] {
         let many = store.read_buckets_many(&ids, from, to, step);
         assert_eq!(many.len(), ids.len());
-        for (id, got) in ids.iter().zip(&many) {
+        for (id, got) in ids.iter().zip(many.iter()) {
             assert_eq!(
                 got,
                 &store.read_buckets(*id, from, to, step),
@@ -83,7 +83,7 @@ fn many_distributions_read_at_once_equal_each_read_alone() {
     let (from, to) = (T0 as i64, T0 as i64 + 4 * 3_600_000);
     for step in [60_000, 300_000, 3_600_000] {
         let many = store.read_sketches_many(&ids, from, to, step);
-        for (id, got) in ids.iter().zip(&many) {
+        for (id, got) in ids.iter().zip(many.iter()) {
             assert_eq!(
                 got,
                 &store.read_sketches(*id, from, to, step),

@@ -29,15 +29,13 @@ pub(crate) fn evaluate<S: Source + ?Sized>(
         .collect();
     float_ids.sort_unstable();
     float_ids.dedup();
-    let mut float_reads = ctx
+    let float_reads = ctx
         .source
         .read_buckets_many(&float_ids, start_ms, end_ms, step_ms);
-    // `select` puts each series in one group: its read is moved out, not copied.
-    let mut take_read = |id| {
+    let read_of = |id| {
         float_ids
             .binary_search(&id)
-            .map(|i| std::mem::take(&mut float_reads[i]))
-            .unwrap_or_default()
+            .map_or(&[][..], |i| float_reads[i].as_slice())
     };
     for (tag_set, members) in groups {
         let sketches = members
@@ -75,9 +73,8 @@ pub(crate) fn evaluate<S: Source + ?Sized>(
             let per_series: Vec<_> = members
                 .iter()
                 .map(|(id, key)| {
-                    let read = take_read(*id);
                     let rule = time::rule(q, key.kind, key.interval_ms, step_s as f64);
-                    let mut points = time::to_grid(&read, rule, start_ms, step_ms, n);
+                    let mut points = time::to_grid(read_of(*id), rule, start_ms, step_ms, n);
                     if let Some(f) = q.fill {
                         fill(&mut points, step_s as f64, f);
                     }

@@ -71,7 +71,9 @@ impl Rule {
     }
 }
 
-/// Places buckets on the grid of `n` intervals from `start_ms`.
+/// Places buckets on the grid of `n` intervals from `start_ms`. A store's buckets come in
+/// time order on the grid's own steps: each one's interval is found by stepping along the
+/// grid, not by a division (a day of 1,000 series is 288,000 buckets a query).
 pub(crate) fn to_grid(
     buckets: &[Bucket],
     rule: Rule,
@@ -80,11 +82,54 @@ pub(crate) fn to_grid(
     n: usize,
 ) -> Vec<Option<f64>> {
     let mut points = vec![None; n];
+    let (mut i, mut t) = (0usize, start_ms);
     for b in buckets {
-        let i = (b.start_ms - start_ms).div_euclid(step_ms);
-        if b.count > 0 && (0..n as i64).contains(&i) {
-            points[i as usize] = Some(rule.apply(b));
+        while t < b.start_ms && i < n {
+            t += step_ms;
+            i += 1;
+        }
+        let at = if t == b.start_ms {
+            i as i64
+        } else {
+            (b.start_ms - start_ms).div_euclid(step_ms)
+        };
+        if b.count > 0 && (0..n as i64).contains(&at) {
+            points[at as usize] = Some(rule.apply(b));
         }
     }
     points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(start_ms: i64, v: f64) -> Bucket {
+        Bucket::one(start_ms, v)
+    }
+
+    #[test]
+    fn buckets_land_in_their_interval_in_order_or_not() {
+        let rule = Rule {
+            agg: TimeAgg::Sum,
+            scale: 1.0,
+            divisor: 1.0,
+        };
+        // In order on the grid, with gaps; one before the grid, one after it; then one out of
+        // order and one off the grid's steps (which goes to the interval holding it).
+        let read = [
+            b(-10, 9.0),
+            b(0, 1.0),
+            b(20, 2.0),
+            b(50, 3.0),
+            b(60, 9.0),
+            b(10, 4.0),
+            b(35, 5.0),
+        ];
+        let got = to_grid(&read, rule, 0, 10, 6);
+        assert_eq!(
+            got,
+            vec![Some(1.0), Some(4.0), Some(2.0), Some(5.0), None, Some(3.0)]
+        );
+    }
 }
