@@ -70,18 +70,18 @@ pub(crate) fn evaluate<S: Source + ?Sized>(
             }
             points
         } else {
-            let per_series: Vec<_> = members
-                .iter()
-                .map(|(id, key)| {
-                    let rule = time::rule(q, key.kind, key.interval_ms, step_s as f64);
-                    let mut points = time::to_grid(read_of(*id), rule, start_ms, step_ms, n);
-                    if let Some(f) = q.fill {
-                        fill(&mut points, step_s as f64, f);
-                    }
-                    points
-                })
-                .collect();
-            space::combine(q.agg, &per_series, n)
+            // Each series on the grid in one buffer, added to the group's and forgotten.
+            let mut combined = space::Combine::new(q.agg, n);
+            let mut points = Vec::with_capacity(n);
+            for (id, key) in &members {
+                let rule = time::rule(q, key.kind, key.interval_ms, step_s as f64);
+                time::to_grid(read_of(*id), rule, start_ms, step_ms, n, &mut points);
+                if let Some(f) = q.fill {
+                    fill(&mut points, step_s as f64, f);
+                }
+                combined.add(&points);
+            }
+            combined.finish()
         };
         let scope = scope_text(&q.scope, &tag_set);
         out.push(Series {

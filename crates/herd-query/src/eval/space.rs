@@ -4,29 +4,54 @@ use crate::ast::{Modifier, SpaceAgg};
 use crate::source::{SeriesId, Source};
 use herd_aggregate::Sketch;
 
-/// Merges float series (each already on the grid) with `avg`, `sum`, `min` or `max`; an
-/// interval where no series has a value stays empty.
-pub(crate) fn combine(agg: SpaceAgg, series: &[Vec<Option<f64>>], n: usize) -> Vec<Option<f64>> {
-    (0..n)
-        .map(|i| {
-            let mut present = series.iter().filter_map(|s| s[i]);
-            let first = present.next()?;
-            let (mut sum, mut min, mut max, mut count) = (first, first, first, 1u32);
-            for v in present {
-                sum += v;
-                min = min.min(v);
-                max = max.max(v);
-                count += 1;
+/// Merges float series on the grid with `avg`, `sum`, `min` or `max`, one series at a time
+/// (a group of 1,000 series is added row by row, no series kept); an interval where no series
+/// has a value stays empty.
+pub(crate) struct Combine {
+    agg: SpaceAgg,
+    /// Per interval: sum, min, max and how many series had a value.
+    acc: Vec<(f64, f64, f64, u32)>,
+}
+
+impl Combine {
+    pub(crate) fn new(agg: SpaceAgg, n: usize) -> Self {
+        Self {
+            agg,
+            acc: vec![(0.0, 0.0, 0.0, 0); n],
+        }
+    }
+
+    /// Adds one series' intervals.
+    pub(crate) fn add(&mut self, points: &[Option<f64>]) {
+        for (a, p) in self.acc.iter_mut().zip(points) {
+            let Some(v) = *p else { continue };
+            if a.3 == 0 {
+                *a = (v, v, v, 1);
+            } else {
+                a.0 += v;
+                a.1 = a.1.min(v);
+                a.2 = a.2.max(v);
+                a.3 += 1;
             }
-            Some(match agg {
-                SpaceAgg::Sum => sum,
-                SpaceAgg::Min => min,
-                SpaceAgg::Max => max,
-                // Count and percentiles are refused for float series before this point.
-                _ => sum / f64::from(count),
+        }
+    }
+
+    /// The merged series.
+    pub(crate) fn finish(self) -> Vec<Option<f64>> {
+        let agg = self.agg;
+        self.acc
+            .into_iter()
+            .map(|(sum, min, max, count)| {
+                (count > 0).then(|| match agg {
+                    SpaceAgg::Sum => sum,
+                    SpaceAgg::Min => min,
+                    SpaceAgg::Max => max,
+                    // Count and percentiles are refused for float series before this point.
+                    _ => sum / f64::from(count),
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 /// Merges the sketches of every series of a group per interval and reads `agg` from the

@@ -71,7 +71,8 @@ impl Rule {
     }
 }
 
-/// Places buckets on the grid of `n` intervals from `start_ms`. A store's buckets come in
+/// Places buckets on the grid of `n` intervals from `start_ms`, into `points` (cleared
+/// first, so one buffer serves every series of a group). A store's buckets come in
 /// time order on the grid's own steps: each one's interval is found by stepping along the
 /// grid, not by a division (a day of 1,000 series is 288,000 buckets a query).
 pub(crate) fn to_grid(
@@ -80,8 +81,10 @@ pub(crate) fn to_grid(
     start_ms: i64,
     step_ms: i64,
     n: usize,
-) -> Vec<Option<f64>> {
-    let mut points = vec![None; n];
+    points: &mut Vec<Option<f64>>,
+) {
+    points.clear();
+    points.resize(n, None);
     let (mut i, mut t) = (0usize, start_ms);
     for b in buckets {
         while t < b.start_ms && i < n {
@@ -97,7 +100,6 @@ pub(crate) fn to_grid(
             points[at as usize] = Some(rule.apply(b));
         }
     }
-    points
 }
 
 #[cfg(test)]
@@ -126,7 +128,8 @@ mod tests {
             b(10, 4.0),
             b(35, 5.0),
         ];
-        let got = to_grid(&read, rule, 0, 10, 6);
+        let mut got = vec![Some(7.0); 9];
+        to_grid(&read, rule, 0, 10, 6, &mut got);
         assert_eq!(
             got,
             vec![Some(1.0), Some(4.0), Some(2.0), Some(5.0), None, Some(3.0)]
