@@ -122,6 +122,8 @@ pub fn stats_json(s: &Stats) -> Value {
         "head_bytes": s.head_bytes, "head_file_bytes": s.head_file_bytes,
         "index_bytes": s.index_bytes, "wal_bytes": s.wal_bytes, "oldest_ms": s.oldest_ms,
         "newest_ms": s.newest_ms, "seal_failures": s.seal_failures,
+        "read_cache_bytes": s.read_cache_bytes, "read_cache_hits": s.read_cache_hits,
+        "read_cache_misses": s.read_cache_misses,
     })
 }
 

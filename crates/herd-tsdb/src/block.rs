@@ -56,6 +56,8 @@ pub(crate) struct EntryMeta {
 #[derive(Debug)]
 pub(crate) struct Block {
     pub(crate) path: PathBuf,
+    /// This block's number among those the process opened (the read cache's key).
+    pub(crate) seq: u64,
     file: Source,
     pub(crate) window_start: i64,
     pub(crate) checkpoint: u64,
@@ -70,6 +72,9 @@ pub(crate) struct Block {
     pub(crate) first_ms: i64,
     pub(crate) last_ms: i64,
 }
+
+/// Blocks opened so far by this process (each block's [`Block::seq`]).
+static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A day in milliseconds: the span of a compacted block.
 pub(crate) const DAY_MS: i64 = 86_400_000;
@@ -657,6 +662,7 @@ fn open_source(path: &Path, file: Source) -> Result<Block> {
     let last_ms = entries.iter().map(|e| e.last_ms).max().unwrap_or(i64::MIN);
     Ok(Block {
         path: path.to_owned(),
+        seq: OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         file,
         window_start,
         checkpoint,

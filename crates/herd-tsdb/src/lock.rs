@@ -29,18 +29,28 @@ impl DirLock {
             .truncate(false)
             .open(&path)
             .at(&path)?;
-        match file.try_lock() {
+        // Held by this very process: a store being closed on another thread, or a lock a
+        // child process was forked with between its fork and its exec (file descriptors are
+        // closed at exec); either lets go within moments, so this waits up to a second.
+        let mut tries = 0;
+        let held = loop {
+            match file.try_lock() {
+                Err(TryLockError::WouldBlock)
+                    if tries < 100 && holder(&mut file) == Some(std::process::id()) =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => break other,
+            }
+        };
+        match held {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let pid = file
-                    .read_to_string(&mut text)
-                    .ok()
-                    .and_then(|_| text.trim().parse().ok());
                 return Err(Error::Locked {
                     dir: dir.to_owned(),
+                    pid: holder(&mut file),
                     lock: path,
-                    pid,
                 });
             }
             Err(TryLockError::Error(e)) => return Err(Error::io(&path, e)),
@@ -53,4 +63,12 @@ impl DirLock {
             .and_then(|()| writeln!(file, "{}", std::process::id()));
         Ok(Self { _file: file })
     }
+}
+
+/// The pid the lock's holder wrote in it.
+fn holder(file: &mut File) -> Option<u32> {
+    let mut text = String::new();
+    file.rewind().ok()?;
+    file.read_to_string(&mut text).ok()?;
+    text.trim().parse().ok()
 }

@@ -25,7 +25,14 @@ pub struct Options {
     /// stored, and minute-step reads derive them from the points; for 1 s points they are.
     /// Hour rollups and sketch series' rollups are always stored.
     pub minute_rollups: bool,
+    /// Bytes of decoded rollup rows of sealed blocks kept for the next read (default
+    /// 16 MiB; 0 keeps none): a dashboard over a day asks for the same rows at each refresh.
+    pub read_cache_bytes: usize,
 }
+
+/// The default [`Options::read_cache_bytes`]: a day of 1,000 series' 5-minute rows (11 MB)
+/// and their window blocks' fit.
+pub const DEFAULT_READ_CACHE_BYTES: usize = 16 << 20;
 
 impl Default for Options {
     fn default() -> Self {
@@ -35,6 +42,7 @@ impl Default for Options {
             block: Duration::from_secs(2 * 3600),
             seal_delay: Duration::from_secs(60),
             minute_rollups: false,
+            read_cache_bytes: DEFAULT_READ_CACHE_BYTES,
         }
     }
 }

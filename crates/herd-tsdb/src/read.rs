@@ -73,13 +73,37 @@ impl Store {
         let res = Resolution::for_step(step_ms);
         let mut outs: Vec<Buckets> = ids.iter().map(|_| Buckets::new(lo, hi, step_ms)).collect();
         let known = |i: usize| kinds[i].is_some();
-        self.visit_entries(&inner, ids, known, (lo, hi, res), |i, e, body| {
-            let rows = block::decode_buckets(body, e.points as usize, res)?;
-            for r in &rows {
-                outs[i].add(r);
-            }
-            Ok(())
-        });
+        let cache = &self.shared().rows;
+        let keep = cache.keeps(res);
+        let key = |b: &Block, i: usize| crate::row_cache::RowKey {
+            block: b.seq,
+            id: ids[i],
+            res,
+        };
+        self.visit_entries(
+            &inner,
+            ids,
+            known,
+            (lo, hi, res),
+            |b, i| keep.then(|| cache.get(&key(b, i))).flatten(),
+            |b, i, e, found| {
+                let rows = match found {
+                    Found::Rows(rows) => rows,
+                    Found::Body(body) => {
+                        let rows: Arc<[Bucket]> =
+                            block::decode_buckets(body, e.points as usize, res)?.into();
+                        if keep {
+                            cache.put(key(b, i), Arc::clone(&rows));
+                        }
+                        rows
+                    }
+                };
+                for r in rows.iter() {
+                    outs[i].add(r);
+                }
+                Ok(())
+            },
+        );
         for (i, &id) in ids.iter().enumerate() {
             let (Some(kind), out) = (kinds[i], &mut outs[i]) else {
                 continue;
@@ -144,7 +168,11 @@ impl Store {
             ids,
             |i| sketch[i],
             (lo, hi, res),
-            |i, e, body| {
+            |_, _| None,
+            |_, i, e, found| {
+                let Found::Body(body) = found else {
+                    return Ok(());
+                };
                 let rows = block::decode_sketches(body, e.points as usize, res)?;
                 for (t, s) in &rows {
                     add(&mut outs[i], *t, s);
@@ -165,26 +193,35 @@ impl Store {
         outs.into_iter().map(|o| o.into_iter().collect()).collect()
     }
 
-    /// Calls `decode(i, entry, body)` with the checked body of every block entry of
-    /// `ids[i]` (for each `i` that `wanted`) that may hold rows of `res` in `[lo, hi)`. A
-    /// block's entries are read in runs of adjacent bytes; damage (a bad checksum, a failed
-    /// read, a decoding error) is warned, naming the file and byte offset, and skipped.
+    /// Calls `decode(block, i, entry, found)` for every block entry of `ids[i]` (for each
+    /// `i` that `wanted`) that may hold rows of `res` in `[lo, hi)`: with the rows `kept`
+    /// returns for it, else with its checked body. A block's entries are read in runs of
+    /// adjacent bytes; damage (a bad checksum, a failed read, a decoding error) is warned,
+    /// naming the file and byte offset, and skipped.
     fn visit_entries(
         &self,
         inner: &Inner,
         ids: &[SeriesId],
         wanted: impl Fn(usize) -> bool,
         (lo, hi, res): (i64, i64, Resolution),
-        mut decode: impl FnMut(usize, &EntryMeta, &[u8]) -> Result<(), DecodeError>,
+        kept: impl Fn(&Block, usize) -> Option<Arc<[Bucket]>>,
+        mut decode: impl FnMut(&Block, usize, &EntryMeta, Found<'_>) -> Result<(), DecodeError>,
     ) {
         for b in blocks_in(&inner.blocks, lo, hi) {
-            let mut entries: Vec<(usize, &EntryMeta)> = ids
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| wanted(i))
-                .filter_map(|(i, &id)| Some((i, b.entry(id)?)))
-                .filter(|(_, e)| e.last_ms >= align(lo, res.ms()) && e.first_ms < hi)
-                .collect();
+            let mut entries: Vec<(usize, &EntryMeta)> = Vec::new();
+            for (i, &id) in ids.iter().enumerate() {
+                let Some(e) = b.entry(id).filter(|_| wanted(i)) else {
+                    continue;
+                };
+                if e.last_ms < align(lo, res.ms()) || e.first_ms >= hi {
+                    continue;
+                }
+                match kept(b, i) {
+                    // Rows kept are rows decoded before: they cannot fail.
+                    Some(rows) => drop(decode(b, i, e, Found::Rows(rows))),
+                    None => entries.push((i, e)),
+                }
+            }
             entries.sort_by_key(|(_, e)| e.offset);
             for run in runs(&entries) {
                 let (first, last) = (run[0].1, run[run.len() - 1].1);
@@ -201,7 +238,7 @@ impl Store {
                     let got = block::entry_body(&bytes[at..at + e.len as usize])
                         .map_err(|d| Error::corrupt(&b.path, e.offset, d.what))
                         .and_then(|body| {
-                            decode(i, e, body).map_err(|d| {
+                            decode(b, i, e, Found::Body(body)).map_err(|d| {
                                 Error::corrupt(&b.path, e.offset + 4 + d.at as u64, d.what)
                             })
                         });
@@ -233,6 +270,12 @@ impl Store {
         out.sort_by_key(|e| e.timestamp);
         out
     }
+}
+
+/// What a visited entry gives: rows kept from an earlier read, or its body to decode.
+enum Found<'a> {
+    Rows(Arc<[Bucket]>),
+    Body(&'a [u8]),
 }
 
 /// Step buckets being filled: an array when the span has few enough of them (a dashboard's

@@ -8,7 +8,7 @@ use herd_aggregate::Sketch;
 use crate::key::{align, Bucket};
 
 /// Which stored resolution a read uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Resolution {
     /// The flushed points.
     Raw,

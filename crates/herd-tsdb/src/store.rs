@@ -63,6 +63,12 @@ pub struct Stats {
     pub newest_ms: Option<i64>,
     /// Times sealing failed (the head keeps the points and it is tried again).
     pub seal_failures: u64,
+    /// Bytes of decoded rollup rows kept for reads ([`Options::read_cache_bytes`]).
+    pub read_cache_bytes: u64,
+    /// Block entries reads found decoded.
+    pub read_cache_hits: u64,
+    /// Block entries reads decoded (raw points, which are not kept, are not counted).
+    pub read_cache_misses: u64,
 }
 
 /// What [`Store::check`] found.
@@ -109,6 +115,8 @@ pub(crate) struct Shared {
     pub(crate) seal_gate: Mutex<()>,
     /// Bucket reads in flight, shared by queries asking the same at once.
     pub(crate) reads: crate::shared_reads::SharedReads,
+    /// Decoded rollup rows of sealed blocks, kept for the next read.
+    pub(crate) rows: crate::row_cache::RowCache,
     /// Called by a seal between taking its windows and building their blocks (tests).
     #[cfg(test)]
     pub(crate) before_build: Mutex<Option<Box<dyn FnMut() + Send>>>,
@@ -249,6 +257,7 @@ impl Store {
 
     fn open_with(dir: &Path, opts: Options, read_only: bool) -> Result<Self> {
         let dir = dir.to_owned();
+        let rows = crate::row_cache::RowCache::new(opts.read_cache_bytes);
         let lock = if read_only {
             if !dir.join(crate::version::VERSION_FILE).exists() {
                 return Err(Error::corrupt(
@@ -425,6 +434,7 @@ impl Store {
             warnings: Mutex::new(warnings),
             seal_gate: Mutex::new(()),
             reads: crate::shared_reads::SharedReads::default(),
+            rows,
             #[cfg(test)]
             before_build: Mutex::new(None),
         });
@@ -657,6 +667,7 @@ impl Store {
 
     /// Figures about what the store holds.
     pub fn stats(&self) -> Stats {
+        let (cache_bytes, hits, misses) = self.shared.rows.figures();
         let inner = self.read();
         let block_points: u64 = inner.blocks.iter().map(Block::points).sum();
         let block_bytes: u64 = inner.blocks.iter().map(|b| b.bytes).sum();
@@ -700,6 +711,9 @@ impl Store {
             oldest_ms: firsts.chain(head_first).min(),
             newest_ms: inner.newest_ms,
             seal_failures: inner.seal_failures,
+            read_cache_bytes: cache_bytes as u64,
+            read_cache_hits: hits,
+            read_cache_misses: misses,
         }
     }
 

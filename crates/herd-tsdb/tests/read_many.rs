@@ -97,3 +97,48 @@ fn many_distributions_read_at_once_equal_each_read_alone() {
         );
     }
 }
+
+/// Sealed rollup rows are kept decoded: a second read finds them and answers the same, and
+/// a store told to keep none decodes every time, with the same answer.
+#[test]
+fn rollup_rows_read_again_come_from_the_cache_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Options::default()).unwrap();
+    for minute in 0..300u64 {
+        let t = T0 + minute * 60_000;
+        let points = (0..20)
+            .map(|h| {
+                let v = f64::from(h) + (minute % 13) as f64 / 4.0;
+                point("mem", &[&format!("host:h{h}")], "", PointKind::Gauge, t, v)
+            })
+            .collect();
+        store.write(&flush(points)).unwrap();
+    }
+    store.seal(T0 as i64 + 4 * 3_600_000).unwrap();
+    let ids: Vec<SeriesId> = store.series("mem").into_iter().map(|(id, _)| id).collect();
+    let (from, to, step) = (T0 as i64, T0 as i64 + 5 * 3_600_000, 300_000);
+    let first = store.read_buckets_many(&ids, from, to, step);
+    let after_first = store.stats();
+    assert_eq!(after_first.read_cache_hits, 0);
+    assert!(after_first.read_cache_misses >= 40, "{after_first:?}");
+    assert!(after_first.read_cache_bytes > 0);
+    let second = store.read_buckets_many(&ids, from, to, step);
+    assert_eq!(first, second);
+    let after_second = store.stats();
+    assert_eq!(after_second.read_cache_hits, after_first.read_cache_misses);
+    assert_eq!(
+        after_second.read_cache_misses,
+        after_first.read_cache_misses
+    );
+    drop(store);
+
+    let none = Options {
+        read_cache_bytes: 0,
+        ..Options::default()
+    };
+    let store = Store::open(dir.path(), none).unwrap();
+    assert_eq!(store.read_buckets_many(&ids, from, to, step), first);
+    assert_eq!(store.read_buckets_many(&ids, from, to, step), first);
+    let stats = store.stats();
+    assert_eq!((stats.read_cache_hits, stats.read_cache_bytes), (0, 0));
+}

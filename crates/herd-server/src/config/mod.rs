@@ -218,6 +218,7 @@ impl ServerConfig {
             options: herd_tsdb::Options {
                 fsync: s.fsync.value,
                 retention: s.retention.value,
+                read_cache_bytes: s.read_cache_bytes.value,
                 ..herd_tsdb::Options::default()
             },
         });

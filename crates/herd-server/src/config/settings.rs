@@ -248,6 +248,9 @@ settings! {
     retention: Duration = kind::DURATION, store_defaults().retention;
         env "HERD_RETENTION", value "DURATION";
         "How long the store keeps points (whole blocks are deleted)";
+    read_cache_bytes: usize = kind::NUMBER, store_defaults().read_cache_bytes;
+        env "HERD_READ_CACHE_BYTES", value "BYTES";
+        "Bound of the store's decoded rollup rows kept for queries (a dashboard over a day reads the same rows at each refresh; 0: none kept)";
     http_auth_token: String = kind::SECRET, String::new();
         env "HERD_HTTP_TOKEN", value "TOKEN";
         "Token HTTP clients present (Authorization: Bearer, or DD-API-KEY); required when --http is not on loopback";
