@@ -82,13 +82,13 @@ impl ResultSeries {
 /// The answer as Datadog's v1 query API writes it: times in milliseconds, pointlist
 /// timestamps as floats, gaps as `null`, `interval` in seconds.
 pub fn to_v1_json(r: &QueryResult) -> Value {
-    serde_json::to_value(V1::of(r)).expect("a v1 answer is plain data")
+    serde_json::to_value(V1::of(r, false)).expect("a v1 answer is plain data")
 }
 
 /// The same answer as [`to_v1_json`], written straight to bytes (no tree of values: a
 /// dashboard's answer holds hundreds of thousands of points).
 pub fn to_v1_json_bytes(r: &QueryResult) -> Vec<u8> {
-    serde_json::to_vec(&V1::of(r)).expect("a v1 answer is plain data")
+    serde_json::to_vec(&V1::of(r, false)).expect("a v1 answer is plain data")
 }
 
 /// The answer with each series' points as one array of values, `values[i]` at `start +
@@ -97,15 +97,11 @@ pub fn to_v1_json_bytes(r: &QueryResult) -> Vec<u8> {
 /// a 100-series day is half the bytes, and the page parses a few hundred arrays rather than
 /// tens of thousands and lays nothing out again before drawing.
 pub fn to_columns_json_bytes(r: &QueryResult) -> Vec<u8> {
-    let mut v1 = V1::of(r);
-    for s in &mut v1.series {
-        s.values = s.pointlist.take().map(|p| Values(p.0));
-    }
-    serde_json::to_vec(&v1).expect("a v1 answer is plain data")
+    serde_json::to_vec(&V1::of(r, true)).expect("a v1 answer is plain data")
 }
 
-/// The v1 answer's fields, in the order `serde_json` sorts an object's keys (so both
-/// functions above write the same bytes).
+/// The v1 answer's fields, in the order `serde_json` sorts an object's keys (so
+/// `to_v1_json` and `to_v1_json_bytes` write the same bytes).
 #[derive(Serialize)]
 struct V1<'a> {
     from_date: i64,
@@ -158,7 +154,9 @@ impl Serialize for Values<'_> {
 }
 
 impl<'a> V1<'a> {
-    fn of(r: &'a QueryResult) -> Self {
+    /// The answer's fields; each series' points as `pointlist` pairs, or as `values` when
+    /// `columns`.
+    fn of(r: &'a QueryResult, columns: bool) -> Self {
         V1 {
             from_date: r.from_ms,
             group_by: &r.group_by,
@@ -177,13 +175,13 @@ impl<'a> V1<'a> {
                     interval: s.interval_s,
                     length: s.pointlist.len(),
                     metric: &s.metric,
-                    pointlist: Some(Points(&s.pointlist)),
+                    pointlist: (!columns).then_some(Points(&s.pointlist)),
                     query_index: s.query_index,
                     scope: &s.scope,
                     start: s.start_ms,
                     tag_set: &s.tag_set,
                     unit: [None, None],
-                    values: None,
+                    values: columns.then_some(Values(&s.pointlist)),
                 })
                 .collect(),
             status: "ok",

@@ -7,9 +7,9 @@ use herd_tsdb::Stats;
 use serde_json::{json, Value};
 
 /// A time given as `now`, `-15m`, `-1h`, `-7d` or POSIX seconds, in milliseconds. `now` and
-/// `-15m` keep the clock's milliseconds, so a range
-/// ending `now` holds the points stamped in the current second (a shutdown's last flush is
-/// stamped with the start of its open interval, often less than a second earlier).
+/// `-15m` keep the clock's milliseconds, so a range ending `now` holds the points stamped in
+/// the current second (a shutdown's last flush is stamped with the start of its open
+/// interval, often less than a second earlier).
 pub fn parse_time_ms(text: &str, now_ms: i64) -> Result<i64, String> {
     let t = text.trim();
     let bad = || format!("`{text}`: expected now, -15m, -1h, -7d or POSIX seconds");

@@ -210,7 +210,7 @@ impl Store {
         for b in blocks_in(&inner.blocks, lo, hi) {
             let mut entries: Vec<(usize, &EntryMeta)> = Vec::new();
             for (i, &id) in ids.iter().enumerate() {
-                let Some(e) = b.entry(id).filter(|_| wanted(i)) else {
+                let Some(e) = wanted(i).then(|| b.entry(id)).flatten() else {
                     continue;
                 };
                 if e.last_ms < align(lo, res.ms()) || e.first_ms >= hi {

@@ -1,10 +1,10 @@
 //! Reads in flight, shared: a query that asks for the same buckets of the same series over
 //! the same range as one being read right now waits for that read and shares its answer
 //! (no copy: a day of 1,000 series at 5 minutes is 11 MB of buckets) instead of reading
-//! again. A dashboard's widgets often ask the same metric's
-//! series at once (four of the benchmark's six widgets read the same 1,000 series). Nothing
-//! is kept once the read is done: a later query reads afresh, so no answer is ever stale by
-//! more than the moments it was being read.
+//! again. A dashboard's widgets often ask the same metric's series at once (four of the
+//! benchmark's six widgets read the same 1,000 series). Nothing is kept once the read is
+//! done: a later query reads afresh (sealed blocks' decoded rows are kept apart, in
+//! [`crate::row_cache`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
